@@ -1,0 +1,145 @@
+//! Persistence behind one trait. `SqliteStore` (embedded, free tier) and
+//! `PgStore` (multi-tenant tier, several replicas) implement [`Store`]; the
+//! conformance suite in `tests/conformance.rs` runs against both.
+//!
+//! Every method takes the tenant explicitly: no query can cross tenants.
+
+mod error;
+pub mod model;
+
+pub use error::StoreError;
+pub use model::*;
+
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use painchain_core::{
+    filter::Page,
+    integration::Integration,
+    team::{Project, Team},
+    token::TokenInfo,
+    Event, EventFilter, GroupBy, NewEvent,
+};
+
+pub type Result<T, E = StoreError> = std::result::Result<T, E>;
+
+#[async_trait]
+pub trait Store: Send + Sync + 'static {
+    /// Checks the database answers (for `/ready`).
+    async fn ping(&self) -> Result<()>;
+    /// Flushes pending writes and closes connections.
+    async fn close(&self);
+    /// Backend name for logs: `sqlite` or `postgres`.
+    fn backend(&self) -> &'static str;
+
+    // ---- events ----
+    /// Stores one event durably, or reports the existing one with the same
+    /// `(tenant, integrationId, externalId)`. Returns only once committed.
+    async fn insert_event(&self, tenant: &str, event: NewEvent) -> Result<InsertOutcome>;
+    /// Stores several events in one transaction; outcomes in input order.
+    async fn insert_events(
+        &self,
+        tenant: &str,
+        events: Vec<NewEvent>,
+    ) -> Result<Vec<InsertOutcome>>;
+    async fn get_event(&self, tenant: &str, id: &str) -> Result<Option<Event>>;
+    /// Newest first (`timestamp DESC, id DESC`), keyset-paginated.
+    async fn list_events(
+        &self,
+        tenant: &str,
+        filter: &EventFilter,
+        page: &Page,
+    ) -> Result<EventPage>;
+    async fn count_events(&self, tenant: &str, filter: &EventFilter) -> Result<i64>;
+    /// Counts per `(bucket start, group)`; `bucket_nanos` > 0.
+    async fn histogram(
+        &self,
+        tenant: &str,
+        filter: &EventFilter,
+        bucket_nanos: i64,
+        group_by: GroupBy,
+    ) -> Result<Vec<HistogramBucket>>;
+    /// Counts per group (project or connector) over the whole filter.
+    async fn group_counts(
+        &self,
+        tenant: &str,
+        filter: &EventFilter,
+        group_by: GroupBy,
+    ) -> Result<Vec<GroupCount>>;
+    /// Time span of the matching events, for automatic histogram intervals.
+    async fn time_span(
+        &self,
+        tenant: &str,
+        filter: &EventFilter,
+    ) -> Result<Option<(DateTime<Utc>, DateTime<Utc>)>>;
+    async fn list_projects(&self, tenant: &str) -> Result<Vec<Project>>;
+    /// Deletes up to `batch` events older than `cutoff`, across tenants;
+    /// returns how many went. Called repeatedly by the retention task.
+    async fn delete_events_before(&self, cutoff: DateTime<Utc>, batch: u32) -> Result<u64>;
+    /// Deletes every event of one integration (`DELETE ...?purge=true`).
+    async fn delete_integration_events(&self, tenant: &str, integration_id: &str) -> Result<u64>;
+
+    // ---- teams ----
+    async fn list_teams(&self, tenant: &str) -> Result<Vec<Team>>;
+    async fn get_team(&self, tenant: &str, id: &str) -> Result<Option<Team>>;
+    async fn get_team_by_name(&self, tenant: &str, name: &str) -> Result<Option<Team>>;
+    /// `Conflict` when the name is taken in the tenant.
+    async fn create_team(&self, tenant: &str, name: &str, tags: &[String]) -> Result<Team>;
+    /// `NotFound` / `Conflict` as appropriate.
+    async fn update_team(
+        &self,
+        tenant: &str,
+        id: &str,
+        name: Option<&str>,
+        tags: Option<&[String]>,
+    ) -> Result<Team>;
+    async fn delete_team(&self, tenant: &str, id: &str) -> Result<bool>;
+
+    // ---- tokens ----
+    async fn create_token(&self, token: &NewToken) -> Result<TokenInfo>;
+    /// Looks a token up by the SHA-256 hex of its secret; updates last use.
+    async fn find_token(&self, secret_hash: &str) -> Result<Option<TokenInfo>>;
+    /// `None` tenant lists every tenant's tokens (admin CLI).
+    async fn list_tokens(&self, tenant: Option<&str>) -> Result<Vec<TokenInfo>>;
+    async fn revoke_token(&self, tenant: Option<&str>, id: &str) -> Result<bool>;
+
+    // ---- connector types ----
+    async fn upsert_connector_type(&self, t: &ConnectorType) -> Result<()>;
+    async fn list_connector_types(&self) -> Result<Vec<ConnectorType>>;
+    async fn get_connector_type(&self, id: &str) -> Result<Option<ConnectorType>>;
+    async fn touch_connector_type(&self, id: &str, at: DateTime<Utc>) -> Result<()>;
+
+    // ---- integrations ----
+    /// `config` is stored as given (the server encrypts secrets before).
+    async fn create_integration(&self, i: &Integration) -> Result<()>;
+    async fn update_integration(&self, i: &Integration) -> Result<()>;
+    async fn get_integration(&self, tenant: &str, id: &str) -> Result<Option<Integration>>;
+    /// `None` tenant lists every tenant's (connector processes serving all).
+    async fn list_integrations(
+        &self,
+        tenant: Option<&str>,
+        type_filter: Option<&str>,
+    ) -> Result<Vec<Integration>>;
+    async fn delete_integration(&self, tenant: &str, id: &str) -> Result<bool>;
+    async fn get_cursor(
+        &self,
+        tenant: &str,
+        integration_id: &str,
+    ) -> Result<Option<serde_json::Value>>;
+    async fn put_cursor(
+        &self,
+        tenant: &str,
+        integration_id: &str,
+        cursor: &serde_json::Value,
+    ) -> Result<()>;
+    async fn get_integration_status(
+        &self,
+        tenant: &str,
+        integration_id: &str,
+    ) -> Result<Option<IntegrationStatus>>;
+    async fn put_integration_status(
+        &self,
+        tenant: &str,
+        integration_id: &str,
+        status: &IntegrationStatus,
+    ) -> Result<()>;
+}
