@@ -1,0 +1,1 @@
+//! Local git connector (in progress).

@@ -1,0 +1,262 @@
+//! The two kinds of sources and the context the runtime hands them.
+//!
+//! Both kinds share one lifecycle because the runtime only ever runs a
+//! [`StreamingSource`]: a [`PollingSource`] is wrapped in a
+//! [`PollingAdapter`], which is just a stream that polls, emits, and sleeps
+//! until the next interval (or a sync-now request).
+
+use std::{sync::Arc, time::Duration};
+
+use async_trait::async_trait;
+use painchain_core::NewEvent;
+use serde_json::Value;
+use tokio::sync::watch;
+
+use crate::{connector::IntegrationSpec, retry::jittered};
+
+/// What a connector builds for one integration.
+pub enum Source {
+    Polling(Box<dyn PollingSource>),
+    Streaming(Box<dyn StreamingSource>),
+}
+
+impl Source {
+    pub fn polling(p: impl PollingSource) -> Source {
+        Source::Polling(Box::new(p))
+    }
+
+    pub fn streaming(s: impl StreamingSource) -> Source {
+        Source::Streaming(Box::new(s))
+    }
+
+    /// The one shape the runtime runs.
+    pub fn into_streaming(self) -> Box<dyn StreamingSource> {
+        match self {
+            Source::Polling(p) => Box::new(PollingAdapter { inner: p }),
+            Source::Streaming(s) => s,
+        }
+    }
+}
+
+/// One poll's result.
+#[derive(Debug, Default)]
+pub struct Batch {
+    pub events: Vec<NewEvent>,
+    /// Saved on the server once `events` were accepted; `None` keeps the
+    /// current cursor.
+    pub next_cursor: Option<Value>,
+    /// More is ready right now (a paginated backlog): poll again at once
+    /// instead of waiting for the interval.
+    pub more: bool,
+}
+
+/// `poll(cursor) -> events + next cursor`, e.g. a REST API.
+#[async_trait]
+pub trait PollingSource: Send + 'static {
+    async fn poll(&mut self, cursor: Option<Value>) -> anyhow::Result<Batch>;
+}
+
+/// A long-running watch. It reads its start point from
+/// [`SourceContext::checkpoint`], calls [`SourceContext::emit`] with events and
+/// the checkpoint they lead to, and returns when [`SourceContext::idle`] or
+/// `emit` says the runtime is stopping. Returning an error makes the runtime
+/// report it and restart the source (with backoff) from the last saved
+/// checkpoint.
+#[async_trait]
+pub trait StreamingSource: Send + 'static {
+    async fn run(self: Box<Self>, ctx: SourceContext) -> anyhow::Result<()>;
+}
+
+/// The runtime is stopping (shutdown, integration deleted, disabled or
+/// changed): the source should return.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[error("the connector is stopping this integration")]
+pub struct Stopped;
+
+/// Why [`SourceContext::idle`] returned.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Wake {
+    /// The (jittered) interval elapsed.
+    Tick,
+    /// Someone asked for a sync now (`POST /api/integrations/:id/sync`).
+    SyncRequested,
+    /// Return from `run`.
+    Stop,
+}
+
+/// Progress a source reports, turned into status heartbeats by the runtime.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Report {
+    /// A sync cycle started.
+    Syncing,
+    /// A sync cycle finished: the source is caught up.
+    Synced,
+    /// Something failed; the source keeps going (or is restarted).
+    Error(String),
+}
+
+/// Where events go: the runtime posts them (with retry) and then saves the
+/// checkpoint. Implemented by the runtime; tests may supply their own.
+#[async_trait]
+pub trait Deliver: Send + Sync + 'static {
+    /// Returns once the server accepted every event (or skipped the invalid
+    /// ones) and the checkpoint, if any, is saved; `Err(Stopped)` if the
+    /// runtime stopped before that (nothing is lost: the old checkpoint
+    /// stands and the events are re-sent and deduplicated later).
+    async fn deliver(
+        &self,
+        events: Vec<NewEvent>,
+        checkpoint: Option<Value>,
+    ) -> Result<(), Stopped>;
+    fn report(&self, report: Report);
+}
+
+/// Everything a source needs from the runtime.
+pub struct SourceContext {
+    integration: Arc<IntegrationSpec>,
+    checkpoint: Option<Value>,
+    interval: Duration,
+    delivery: Arc<dyn Deliver>,
+    wake: watch::Receiver<u64>,
+    stop: watch::Receiver<bool>,
+}
+
+impl SourceContext {
+    pub fn new(
+        integration: Arc<IntegrationSpec>,
+        checkpoint: Option<Value>,
+        interval: Duration,
+        delivery: Arc<dyn Deliver>,
+        wake: watch::Receiver<u64>,
+        stop: watch::Receiver<bool>,
+    ) -> Self {
+        SourceContext {
+            integration,
+            checkpoint,
+            interval,
+            delivery,
+            wake,
+            stop,
+        }
+    }
+
+    pub fn integration(&self) -> &IntegrationSpec {
+        &self.integration
+    }
+
+    /// The last checkpoint the server stored for this integration.
+    pub fn checkpoint(&self) -> Option<&Value> {
+        self.checkpoint.as_ref()
+    }
+
+    /// `config.polling.interval`, or the connector's default.
+    pub fn interval(&self) -> Duration {
+        self.interval
+    }
+
+    pub fn is_stopping(&self) -> bool {
+        *self.stop.borrow()
+    }
+
+    /// Posts `events` and then saves `checkpoint` (when `Some`). Returns once
+    /// both are done, so after `Ok` the checkpoint is durable.
+    pub async fn emit(
+        &mut self,
+        events: Vec<NewEvent>,
+        checkpoint: Option<Value>,
+    ) -> Result<(), Stopped> {
+        if self.is_stopping() {
+            return Err(Stopped);
+        }
+        self.delivery.deliver(events, checkpoint.clone()).await?;
+        if checkpoint.is_some() {
+            self.checkpoint = checkpoint;
+        }
+        Ok(())
+    }
+
+    pub fn syncing(&self) {
+        self.delivery.report(Report::Syncing);
+    }
+
+    pub fn synced(&self) {
+        self.delivery.report(Report::Synced);
+    }
+
+    pub fn error(&self, message: impl Into<String>) {
+        self.delivery.report(Report::Error(message.into()));
+    }
+
+    /// Sleeps for the jittered interval, or less when a sync is requested or
+    /// the runtime stops.
+    pub async fn idle(&mut self) -> Wake {
+        self.idle_for(jittered(self.interval)).await
+    }
+
+    /// Like [`idle`](Self::idle) with an explicit duration (e.g. a watch
+    /// reconnect delay).
+    pub async fn idle_for(&mut self, d: Duration) -> Wake {
+        if self.is_stopping() {
+            return Wake::Stop;
+        }
+        let first = tokio::select! {
+            _ = tokio::time::sleep(d) => Some(Wake::Tick),
+            _ = self.stop.wait_for(|s| *s) => Some(Wake::Stop),
+            r = self.wake.changed() => r.ok().map(|_| Wake::SyncRequested),
+        };
+        match first {
+            Some(w) => w,
+            // No one can ask for syncs any more: just sleep.
+            None => tokio::select! {
+                _ = tokio::time::sleep(d) => Wake::Tick,
+                _ = self.stop.wait_for(|s| *s) => Wake::Stop,
+            },
+        }
+    }
+
+    /// Resolves when the runtime stops this integration; for streaming
+    /// sources to `select!` on while they wait on their own I/O.
+    pub async fn stopped(&mut self) {
+        let _ = self.stop.wait_for(|s| *s).await;
+    }
+}
+
+/// Runs a [`PollingSource`] as a stream: poll, emit, then wait for the
+/// interval, a sync request, or stop. Poll errors are reported and retried
+/// at the next interval, never in a tight loop.
+pub struct PollingAdapter {
+    pub inner: Box<dyn PollingSource>,
+}
+
+#[async_trait]
+impl StreamingSource for PollingAdapter {
+    async fn run(mut self: Box<Self>, mut ctx: SourceContext) -> anyhow::Result<()> {
+        let mut cursor = ctx.checkpoint().cloned();
+        loop {
+            if ctx.is_stopping() {
+                return Ok(());
+            }
+            ctx.syncing();
+            match self.inner.poll(cursor.clone()).await {
+                Ok(batch) => {
+                    let more = batch.more;
+                    let next = batch.next_cursor;
+                    if ctx.emit(batch.events, next.clone()).await.is_err() {
+                        return Ok(());
+                    }
+                    if next.is_some() {
+                        cursor = next;
+                    }
+                    if more {
+                        continue;
+                    }
+                    ctx.synced();
+                }
+                Err(e) => ctx.error(format!("{e:#}")),
+            }
+            if ctx.idle().await == Wake::Stop {
+                return Ok(());
+            }
+        }
+    }
+}
