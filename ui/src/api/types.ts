@@ -1,0 +1,116 @@
+export interface Ref {
+  type: string
+  value: string
+}
+
+export interface PainEvent {
+  id: string
+  tenantId?: string
+  title: string
+  connector: string
+  project: string
+  timestamp: string
+  createdAt?: string
+  externalId?: string | null
+  integrationId?: string | null
+  data?: Record<string, unknown> | null
+  tags?: string[]
+  kind?: string | null
+  status?: string | null
+  url?: string | null
+  actor?: string | null
+  environment?: string | null
+  service?: string | null
+  refs?: Ref[]
+  extra?: Record<string, unknown>
+}
+
+export interface Bucket {
+  start: string
+  counts: Record<string, number>
+  total: number
+}
+
+export interface TimelineResponse {
+  events: PainEvent[]
+  total: number
+  nextCursor?: string | null
+  groupBy?: 'project' | 'connector'
+  groups?: { key: string; count: number }[]
+  interval?: number
+  buckets?: Bucket[]
+}
+
+export interface ConnectorType {
+  id: string
+  displayName?: string
+  color?: string | null
+  logo?: string | null
+  description?: string | null
+  configSchema?: unknown
+  registeredAt?: string
+  lastHeartbeat?: string | null
+  live?: boolean
+  stale?: boolean
+  status?: string
+}
+
+export interface IntegrationStatusInfo {
+  state?: string
+  lastSyncAt?: string | null
+  lastError?: string | null
+  eventsCollected?: number | null
+  reportedAt?: string | null
+}
+
+export interface Integration {
+  id: string
+  tenantId?: string
+  type: string
+  name: string
+  config: Record<string, unknown>
+  status?: string | IntegrationStatusInfo | null
+  state?: string
+  enabled?: boolean
+  managedBy?: string | null
+  lastSync?: string | null
+  lastSyncAt?: string | null
+  lastError?: string | null
+  eventsCollected?: number | null
+  registeredAt?: string
+  updatedAt?: string
+  health?: IntegrationStatusInfo | null
+  connectorStatus?: IntegrationStatusInfo | null
+  [k: string]: unknown
+}
+
+export interface Team {
+  id: string
+  name: string
+  tags: string[]
+  createdAt?: string
+  updatedAt?: string
+  tenantId?: string
+}
+
+export interface Project {
+  id: string
+  name: string
+  connector: string
+  connectors?: string[]
+  tags?: string[]
+  eventCount?: number
+  lastEventAt?: string | null
+  createdAt?: string
+}
+
+export interface ApiToken {
+  id: string
+  tenantId?: string
+  name: string
+  scope: string
+  prefix?: string
+  createdAt?: string
+  lastUsedAt?: string | null
+  token?: string
+}
