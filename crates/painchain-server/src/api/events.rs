@@ -1,0 +1,318 @@
+//! `POST /api/events`, `POST /api/events/batch`, `GET /api/events`,
+//! `GET /api/events/{id}`.
+
+use axum::{
+    extract::{DefaultBodyLimit, OriginalUri, Path, State},
+    http::{HeaderMap, HeaderValue, StatusCode},
+    response::{IntoResponse, Response},
+    routing::{get, post},
+    Json, Router,
+};
+use painchain_core::{time, Event, NewEvent};
+use painchain_store::InsertOutcome;
+use serde::Serialize;
+use serde_json::Value;
+use utoipa::ToSchema;
+
+use crate::{
+    auth::{Ingest, Read},
+    error::{ApiError, ApiResult, ErrorBody, ErrorDetail},
+    extract::{ApiQuery, JsonValue},
+    query::{next_page_query, EventParams},
+    state::AppState,
+};
+
+pub fn router(state: &AppState) -> Router<AppState> {
+    let batch_limit = state.config.limits.max_batch_body_bytes;
+    Router::new()
+        .route("/api/events", post(create_event).get(list_events))
+        .route(
+            "/api/events/batch",
+            // Batches may be bigger than single events; the inner layer wins.
+            post(create_batch).layer(DefaultBodyLimit::max(batch_limit)),
+        )
+        .route("/api/events/{id}", get(get_event))
+}
+
+/// `201` answer. `event_id`/`stored_at` are the seed's keys; `id` and
+/// `duplicate` are ours.
+#[derive(Serialize, ToSchema)]
+pub struct Created {
+    pub event_id: String,
+    pub stored_at: String,
+    pub id: String,
+    pub duplicate: bool,
+}
+
+/// `409` answer: the existing event's id plus the usual error object.
+#[derive(Serialize, ToSchema)]
+pub struct Duplicate {
+    pub event_id: String,
+    pub id: String,
+    pub duplicate: bool,
+    pub error: ErrorDetail,
+}
+
+fn duplicate_response(id: String) -> Response {
+    let body = Duplicate {
+        event_id: id.clone(),
+        id,
+        duplicate: true,
+        error: ErrorDetail {
+            code: "duplicate",
+            message: "an event with this integrationId and externalId already exists".into(),
+            field: Some("externalId".into()),
+        },
+    };
+    (StatusCode::CONFLICT, Json(body)).into_response()
+}
+
+/// Stores one event.
+#[utoipa::path(
+    post, path = "/api/events", tag = "events",
+    request_body(content = NewEvent, description = "The event; unknown top-level fields are kept in `extra`."),
+    params(("x-tenant-id" = Option<String>, Header, description = "Tenant (ignored when a token is used)")),
+    responses(
+        (status = 201, body = Created),
+        (status = 409, body = Duplicate, description = "Same (tenant, integrationId, externalId) exists"),
+        (status = 400, body = ErrorBody), (status = 413, body = ErrorBody),
+        (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
+    )
+)]
+pub async fn create_event(
+    State(state): State<AppState>,
+    Ingest(caller): Ingest,
+    JsonValue(body): JsonValue,
+) -> ApiResult<Response> {
+    let event = NewEvent::from_json(&body, &state.limits)?;
+    drop(body);
+    // Only build a copy for the live stream when someone is listening.
+    let for_stream = state.has_subscribers().then(|| event.clone());
+    match state.store.insert_event(caller.tenant(), event).await? {
+        InsertOutcome::Created { id, stored_at } => {
+            tracing::debug!(%id, tenant = caller.tenant(), "event stored");
+            if let Some(e) = for_stream {
+                state.publish(e.into_event(id.clone(), caller.tenant().to_string(), stored_at));
+            }
+            let body = Created {
+                event_id: id.clone(),
+                stored_at: time::format(stored_at),
+                id,
+                duplicate: false,
+            };
+            Ok((StatusCode::CREATED, Json(body)).into_response())
+        }
+        InsertOutcome::Duplicate { id } => Ok(duplicate_response(id)),
+    }
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct BatchResult {
+    pub created: usize,
+    pub duplicates: usize,
+    pub invalid: usize,
+    pub results: Vec<BatchItem>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct BatchItem {
+    pub index: usize,
+    /// `created`, `duplicate` or `invalid`.
+    pub status: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub id: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error: Option<ErrorDetail>,
+}
+
+/// Stores up to 1000 events; valid ones in one transaction, invalid ones
+/// reported per item.
+#[utoipa::path(
+    post, path = "/api/events/batch", tag = "events",
+    request_body(content = Vec<NewEvent>),
+    responses((status = 200, body = BatchResult), (status = 400, body = ErrorBody), (status = 413, body = ErrorBody))
+)]
+pub async fn create_batch(
+    State(state): State<AppState>,
+    Ingest(caller): Ingest,
+    JsonValue(body): JsonValue,
+) -> ApiResult<Json<BatchResult>> {
+    let Value::Array(items) = body else {
+        return Err(ApiError::BadRequest {
+            code: "invalid_type",
+            message: "the batch body must be a JSON array of events".into(),
+            field: Some("body".into()),
+        });
+    };
+    let max = state.config.limits.max_batch_items;
+    if items.len() > max {
+        return Err(ApiError::BadRequest {
+            code: "too_many_items",
+            message: format!("a batch holds at most {max} events, got {}", items.len()),
+            field: Some("body".into()),
+        });
+    }
+    let mut results: Vec<BatchItem> = Vec::with_capacity(items.len());
+    let mut valid = Vec::with_capacity(items.len());
+    let mut valid_index = Vec::with_capacity(items.len());
+    for (i, item) in items.iter().enumerate() {
+        match NewEvent::from_json_at(item, &state.limits, &format!("[{i}].")) {
+            Ok(e) => {
+                valid_index.push(i);
+                valid.push(e);
+                // Placeholder, filled from the store's outcome below.
+                results.push(BatchItem {
+                    index: i,
+                    status: "created",
+                    id: None,
+                    error: None,
+                });
+            }
+            Err(v) => results.push(BatchItem {
+                index: i,
+                status: "invalid",
+                id: None,
+                error: Some(ErrorDetail {
+                    code: v.code,
+                    message: v.message,
+                    field: Some(v.field),
+                }),
+            }),
+        }
+    }
+    drop(items);
+    let for_stream = state.has_subscribers().then(|| valid.clone());
+    let outcomes = if valid.is_empty() {
+        Vec::new()
+    } else {
+        state.store.insert_events(caller.tenant(), valid).await?
+    };
+    let mut created = 0;
+    let mut duplicates = 0;
+    for (k, outcome) in outcomes.into_iter().enumerate() {
+        let item = &mut results[valid_index[k]];
+        match outcome {
+            InsertOutcome::Created { id, stored_at } => {
+                created += 1;
+                if let Some(events) = &for_stream {
+                    state.publish(events[k].clone().into_event(
+                        id.clone(),
+                        caller.tenant().to_string(),
+                        stored_at,
+                    ));
+                }
+                item.id = Some(id);
+            }
+            InsertOutcome::Duplicate { id } => {
+                duplicates += 1;
+                item.status = "duplicate";
+                item.id = Some(id);
+            }
+        }
+    }
+    let invalid = results.len() - created - duplicates;
+    Ok(Json(BatchResult {
+        created,
+        duplicates,
+        invalid,
+        results,
+    }))
+}
+
+/// Events newest first, as a bare array (seed clients expect one).
+#[utoipa::path(
+    get, path = "/api/events", tag = "events",
+    params(EventParamsDoc),
+    responses((status = 200, body = Vec<Event>,
+        headers(("Link" = String, description = "`<...>; rel=\"next\"` when more follow"),
+                ("X-Next-Cursor" = String, description = "cursor of the next page"))),
+        (status = 400, body = ErrorBody))
+)]
+pub async fn list_events(
+    State(state): State<AppState>,
+    Read(caller): Read,
+    OriginalUri(uri): OriginalUri,
+    ApiQuery(params): ApiQuery<EventParams>,
+) -> ApiResult<Response> {
+    let parsed = params.filter(&state, caller.tenant()).await?;
+    let page = params.page(100)?;
+    if parsed.matches_nothing {
+        return Ok(Json(Vec::<Event>::new()).into_response());
+    }
+    let result = state
+        .store
+        .list_events(caller.tenant(), &parsed.filter, &page)
+        .await?;
+    let mut headers = HeaderMap::new();
+    if let Some(next) = result.next {
+        let cursor = next.encode();
+        let link = format!(
+            "<{}?{}>; rel=\"next\"",
+            uri.path(),
+            next_page_query(uri.query(), &cursor)
+        );
+        if let (Ok(link), Ok(c)) = (HeaderValue::from_str(&link), HeaderValue::from_str(&cursor)) {
+            headers.insert(axum::http::header::LINK, link);
+            headers.insert("x-next-cursor", c);
+        }
+    }
+    Ok((headers, Json(result.events)).into_response())
+}
+
+/// One event.
+#[utoipa::path(
+    get, path = "/api/events/{id}", tag = "events",
+    params(("id" = String, Path)),
+    responses((status = 200, body = Event), (status = 404, body = ErrorBody))
+)]
+pub async fn get_event(
+    State(state): State<AppState>,
+    Read(caller): Read,
+    Path(id): Path<String>,
+) -> ApiResult<Json<Event>> {
+    state
+        .store
+        .get_event(caller.tenant(), &id)
+        .await?
+        .map(Json)
+        .ok_or_else(|| ApiError::NotFound(format!("no event with id {id:?}")))
+}
+
+/// The filter parameters, for the OpenAPI document only.
+#[derive(utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+#[allow(dead_code)]
+pub struct EventParamsDoc {
+    /// Repeatable.
+    connector: Option<Vec<String>>,
+    /// Repeatable.
+    project: Option<Vec<String>>,
+    /// Repeatable, OR-ed; matches the event's tags or its integration's `config.tags`.
+    tag: Option<Vec<String>>,
+    kind: Option<Vec<String>>,
+    status: Option<Vec<String>>,
+    environment: Option<Vec<String>>,
+    #[param(rename = "integrationId")]
+    integration_id: Option<Vec<String>>,
+    /// Team name or id; expands to the team's tags.
+    team: Option<Vec<String>>,
+    /// `type:value`, e.g. `commit:abc123`.
+    #[param(rename = "ref")]
+    refs: Option<Vec<String>>,
+    /// Text search in title and data.
+    q: Option<String>,
+    /// RFC 3339.
+    #[param(rename = "startDate")]
+    start_date: Option<String>,
+    /// RFC 3339.
+    #[param(rename = "endDate")]
+    end_date: Option<String>,
+    /// Relative start: `15m`, `2h`, `7d`.
+    since: Option<String>,
+    /// Default 100 (timeline 50), max 1000.
+    limit: Option<u32>,
+    /// From `X-Next-Cursor`.
+    cursor: Option<String>,
+    /// Legacy offset pagination.
+    offset: Option<u32>,
+}

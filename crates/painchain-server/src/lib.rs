@@ -1,0 +1,153 @@
+//! PainChain's HTTP server: an axum application over a [`Store`].
+//!
+//! - [`app`] builds the router (API, OpenAPI viewer, embedded UI).
+//! - [`serve`] runs it on a listener until a shutdown future resolves, then
+//!   drains in-flight requests, ends live streams and closes the store.
+//!
+//! The binary (`painchain serve`) assembles a [`config::Config`], opens the
+//! store with [`store::open_store`] and calls [`serve`].
+
+use std::{
+    future::{Future, IntoFuture},
+    io,
+    sync::Arc,
+    time::Duration,
+};
+
+use axum::{extract::DefaultBodyLimit, routing::any, Router};
+use painchain_store::Store;
+use tokio::{net::TcpListener, sync::watch};
+use tower_http::trace::{DefaultMakeSpan, DefaultOnResponse, TraceLayer};
+use tracing::Level;
+
+pub mod api;
+pub mod auth;
+pub mod config;
+pub mod error;
+pub mod extract;
+pub mod openapi;
+pub mod query;
+pub mod retention;
+pub mod state;
+pub mod store;
+mod ui;
+
+pub use config::Config;
+pub use error::ApiError;
+pub use state::AppState;
+
+/// How long in-flight requests get after a shutdown signal before the
+/// server stops regardless.
+pub const SHUTDOWN_GRACE: Duration = Duration::from_secs(30);
+
+/// The whole HTTP application for a state.
+pub fn app(state: AppState) -> Router {
+    let max_body = state.config.limits.max_body_bytes;
+    Router::new()
+        .merge(api::router(&state))
+        .merge(openapi::router())
+        // Anything else under /api is a JSON 404, never the UI.
+        .route("/api", any(api::not_found))
+        .route("/api/{*rest}", any(api::not_found))
+        .fallback(ui::serve)
+        .method_not_allowed_fallback(|| async { ApiError::MethodNotAllowed })
+        .layer(DefaultBodyLimit::max(max_body))
+        // Per-request logs at debug: info would cost too much at 10k req/s.
+        .layer(
+            TraceLayer::new_for_http()
+                .make_span_with(DefaultMakeSpan::new().level(Level::DEBUG))
+                .on_response(DefaultOnResponse::new().level(Level::DEBUG)),
+        )
+        .with_state(state)
+}
+
+/// Logs how the server is configured, warning loudly about open access.
+pub fn log_startup(config: &Config, backend: &str) {
+    tracing::info!(bind = %config.bind, store = backend, "PainChain starting");
+    if config.auth.enabled {
+        tracing::info!("auth enabled: every API call needs `Authorization: Bearer pc_...`");
+    } else if config.bind.ip().is_loopback() {
+        tracing::warn!(
+            "auth DISABLED by configuration (auth.enabled: false); listening on loopback {} only",
+            config.bind
+        );
+    } else {
+        tracing::warn!(
+            "!!! AUTH IS DISABLED and PainChain listens on {}, which is not a loopback address: \
+             anyone who can reach this port can read and write every tenant's data. \
+             Enable auth (auth.enabled: true) or bind to 127.0.0.1. !!!",
+            config.bind
+        );
+    }
+    if config.integrations.is_some() {
+        tracing::info!(
+            "config key `integrations` is reserved for config-as-code and ignored for now"
+        );
+    }
+}
+
+/// Serves until `shutdown` resolves; then stops accepting, ends live
+/// streams, lets in-flight requests finish (up to [`SHUTDOWN_GRACE`]) and
+/// closes the store.
+pub async fn serve(
+    listener: TcpListener,
+    store: Arc<dyn Store>,
+    config: Config,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> io::Result<()> {
+    let (tx, rx) = watch::channel(false);
+    // Held here until the end: dropping the sender would read as "closed".
+    let tx = Arc::new(tx);
+    let signal_tx = tx.clone();
+    let state = AppState::new(store.clone(), config, rx.clone());
+    let retention = retention::spawn(state.clone());
+    let app = app(state);
+
+    let signal = async move {
+        shutdown.await;
+        tracing::info!("shutting down: finishing in-flight requests");
+        let _ = signal_tx.send(true);
+    };
+    let server = axum::serve(listener, app).with_graceful_shutdown(signal);
+    let mut down = rx;
+    let deadline = async move {
+        let _ = down.wait_for(|d| *d).await;
+        tokio::time::sleep(SHUTDOWN_GRACE).await;
+    };
+    let result = tokio::select! {
+        r = server.into_future() => r,
+        _ = deadline => {
+            tracing::warn!("in-flight requests did not finish within {SHUTDOWN_GRACE:?}; stopping");
+            Ok(())
+        }
+    };
+    if let Some(r) = retention {
+        r.abort();
+    }
+    drop(tx);
+    store.close().await;
+    tracing::info!("store closed; bye");
+    result
+}
+
+/// Resolves on SIGTERM or SIGINT (Ctrl-C).
+pub async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => {},
+        _ = term => {},
+    }
+}
