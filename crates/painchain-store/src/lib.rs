@@ -4,11 +4,21 @@
 //!
 //! Every method takes the tenant explicitly: no query can cross tenants.
 
+mod batch;
+mod codec;
+mod common;
 mod error;
+mod fts;
 pub mod model;
+mod query;
+mod sqlite;
+#[cfg(feature = "testing")]
+pub mod testing;
+mod writer;
 
 pub use error::StoreError;
 pub use model::*;
+pub use sqlite::SqliteStore;
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};

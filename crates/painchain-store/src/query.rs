@@ -1,0 +1,151 @@
+//! Builds the WHERE clause of event queries from an `EventFilter`, once for
+//! both dialects. Values always travel as bind parameters; only the shape of
+//! the SQL depends on the filter.
+
+use painchain_core::EventFilter;
+
+use crate::{codec::nanos, fts};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Dialect {
+    Sqlite,
+    Postgres,
+}
+
+#[derive(Debug, Clone)]
+pub(crate) enum Arg {
+    Text(String),
+    Int(i64),
+}
+
+/// SQL text plus its bind parameters, in order.
+#[derive(Debug)]
+pub(crate) struct Sql {
+    pub dialect: Dialect,
+    pub text: String,
+    pub args: Vec<Arg>,
+}
+
+impl Sql {
+    pub fn new(dialect: Dialect) -> Self {
+        Sql {
+            dialect,
+            text: String::with_capacity(256),
+            args: Vec::new(),
+        }
+    }
+
+    pub fn push(&mut self, s: &str) -> &mut Self {
+        self.text.push_str(s);
+        self
+    }
+
+    pub fn arg(&mut self, a: Arg) -> &mut Self {
+        self.args.push(a);
+        match self.dialect {
+            Dialect::Sqlite => self.text.push('?'),
+            Dialect::Postgres => {
+                self.text.push('$');
+                self.text.push_str(&self.args.len().to_string());
+            }
+        }
+        self
+    }
+
+    pub fn text(&mut self, s: &str) -> &mut Self {
+        self.arg(Arg::Text(s.to_string()))
+    }
+
+    pub fn int(&mut self, n: i64) -> &mut Self {
+        self.arg(Arg::Int(n))
+    }
+
+    /// `(?, ?, ...)`
+    pub fn list(&mut self, values: &[String]) -> &mut Self {
+        self.push("(");
+        for (i, v) in values.iter().enumerate() {
+            if i > 0 {
+                self.push(", ");
+            }
+            self.text(v);
+        }
+        self.push(")")
+    }
+
+    /// Appends ` AND <where clause of the filter>` for events aliased `e`,
+    /// after the caller wrote `e.tenant_id = ?`.
+    pub fn filter(&mut self, tenant: &str, f: &EventFilter) -> &mut Self {
+        let eq_lists: [(&str, &Vec<String>); 5] = [
+            ("e.connector", &f.connectors),
+            ("e.project", &f.projects),
+            ("e.kind", &f.kinds),
+            ("e.status", &f.statuses),
+            ("e.environment", &f.environments),
+        ];
+        for (col, values) in eq_lists {
+            if !values.is_empty() {
+                self.push(" AND ").push(col).push(" IN ").list(values);
+            }
+        }
+        if !f.integration_ids.is_empty() {
+            // Same expression as the dedup index, so that index serves it.
+            self.push(" AND COALESCE(e.integration_id, '') IN ")
+                .list(&f.integration_ids);
+        }
+        if let Some(start) = f.start {
+            self.push(" AND e.ts >= ").int(nanos(start));
+        }
+        if let Some(end) = f.end {
+            self.push(" AND e.ts <= ").int(nanos(end));
+        }
+        if !f.tags.is_empty() {
+            self.push(" AND (e.seq IN (SELECT t.event_seq FROM event_tags t WHERE t.tenant_id = ")
+                .text(tenant)
+                .push(" AND t.tag IN ")
+                .list(&f.tags)
+                .push(") OR COALESCE(e.integration_id, '') IN (SELECT it.integration_id FROM integration_tags it WHERE it.tenant_id = ")
+                .text(tenant)
+                .push(" AND it.tag IN ")
+                .list(&f.tags)
+                .push("))");
+        }
+        if !f.refs.is_empty() {
+            self.push(" AND e.seq IN (SELECT r.event_seq FROM event_refs r WHERE r.tenant_id = ")
+                .text(tenant)
+                .push(" AND (");
+            for (i, r) in f.refs.iter().enumerate() {
+                if i > 0 {
+                    self.push(" OR ");
+                }
+                self.push("(r.ref_type = ")
+                    .text(&r.ref_type)
+                    .push(" AND r.value = ")
+                    .text(&r.value)
+                    .push(")");
+            }
+            self.push("))");
+        }
+        if let Some(q) = &f.q {
+            let words = fts::words(q);
+            // A query without any searchable word selects nothing extra:
+            // treat it as absent rather than matching nothing.
+            if !words.is_empty() {
+                match self.dialect {
+                    Dialect::Sqlite => {
+                        self.push(
+                            " AND e.seq IN (SELECT rowid FROM events_fts WHERE events_fts MATCH ",
+                        )
+                        .text(&fts::fts5_query(&words))
+                        .push(")");
+                    }
+                    Dialect::Postgres => {
+                        self.push(" AND e.search @@ to_tsquery('simple', ")
+                            .text(&fts::pg_tsquery(&words))
+                            .push(")");
+                    }
+                }
+            }
+        }
+        self
+    }
+}

@@ -1,0 +1,1354 @@
+//! One behavioural suite for every `Store` implementation. Each test is a
+//! plain async fn over a [`Ctx`]; the `conformance!` macro instantiates it
+//! once per backend (SQLite in a temp dir; PostgreSQL in a fresh database
+//! when `PAINCHAIN_TEST_DATABASE_URL` is set).
+
+use std::{collections::HashSet, sync::Arc, time::Duration};
+
+use chrono::{DateTime, TimeZone, Utc};
+use painchain_core::{
+    filter::Page, integration::Integration, token::Scope, Cursor, Event, EventFilter, GroupBy,
+    NewEvent, Ref,
+};
+use painchain_store::{
+    testing::{PgTestDb, TempSqlite},
+    ConnectorType, InsertOutcome, IntegrationStatus, NewToken, SqliteStore, Store, StoreError,
+};
+use serde_json::json;
+
+// ---------------------------------------------------------------- harness
+
+enum Db {
+    Sqlite(TempSqlite),
+    Pg(PgTestDb),
+}
+
+pub struct Ctx {
+    store: Arc<dyn Store>,
+    db: Db,
+}
+
+impl Ctx {
+    async fn sqlite() -> Ctx {
+        let tmp = TempSqlite::new().unwrap();
+        let store = SqliteStore::open(&tmp.path).await.unwrap();
+        Ctx {
+            store: Arc::new(store),
+            db: Db::Sqlite(tmp),
+        }
+    }
+
+    async fn postgres() -> Option<Ctx> {
+        let _db = PgTestDb::create().await?;
+        None // PG_PENDING
+    }
+
+    /// Another store instance on the same database (a second process).
+    async fn open_again(&self) -> Arc<dyn Store> {
+        match &self.db {
+            Db::Sqlite(t) => Arc::new(SqliteStore::open(&t.path).await.unwrap()),
+            Db::Pg(_) => unreachable!("PG_PENDING"),
+        }
+    }
+}
+
+macro_rules! conformance {
+    ($($name:ident),* $(,)?) => {
+        mod sqlite {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn $name() {
+                    let ctx = super::Ctx::sqlite().await;
+                    super::$name(&ctx).await;
+                    ctx.store.close().await;
+                }
+            )*
+        }
+        mod postgres {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn $name() {
+                    let Some(ctx) = super::Ctx::postgres().await else { return };
+                    super::$name(&ctx).await;
+                    ctx.store.close().await;
+                }
+            )*
+        }
+    };
+}
+
+conformance!(
+    round_trip_keeps_every_field,
+    missing_and_foreign_events_are_none,
+    dedup_by_tenant_integration_and_external_id,
+    concurrent_inserts_of_one_key_create_once,
+    dedup_across_two_store_instances,
+    batch_outcomes_and_duplicates_inside_a_batch,
+    batch_is_atomic,
+    filters_match_the_in_memory_reference,
+    free_text_search_never_errors,
+    keyset_pagination_is_stable_under_inserts,
+    offset_pagination,
+    counts_histogram_groups_and_span,
+    projects_accumulate_counts_and_tags,
+    retention_deletes_oldest_first,
+    purge_integration_events,
+    teams_crud_and_conflict,
+    tokens_lifecycle,
+    connector_types_upsert,
+    integrations_crud_cursors_status,
+    integration_tags_match_the_tag_filter,
+    tenants_are_isolated,
+    reopening_keeps_data,
+    closed_store_refuses_writes,
+);
+
+// ---------------------------------------------------------------- helpers
+
+const T: &str = "acme";
+const OTHER: &str = "globex";
+
+fn at(secs: i64) -> DateTime<Utc> {
+    Utc.timestamp_opt(1_700_000_000 + secs, 0).unwrap()
+}
+
+fn ev(title: &str, connector: &str, project: &str, ts: DateTime<Utc>) -> NewEvent {
+    NewEvent::new(title, connector, project, ts)
+}
+
+fn keyed(ext: &str, ts: DateTime<Utc>) -> NewEvent {
+    let mut e = ev(&format!("event {ext}"), "github", "acme/api", ts);
+    e.external_id = Some(ext.to_string());
+    e.integration_id = Some("int-1".to_string());
+    e
+}
+
+async fn insert(s: &dyn Store, tenant: &str, e: NewEvent) -> String {
+    match s.insert_event(tenant, e).await.unwrap() {
+        InsertOutcome::Created { id, .. } => id,
+        other => panic!("expected Created, got {other:?}"),
+    }
+}
+
+async fn all_events(s: &dyn Store, tenant: &str, f: &EventFilter) -> Vec<Event> {
+    let mut out = Vec::new();
+    let mut cursor = None;
+    loop {
+        let page = s
+            .list_events(
+                tenant,
+                f,
+                &Page {
+                    limit: 1000,
+                    cursor: cursor.take(),
+                    offset: None,
+                },
+            )
+            .await
+            .unwrap();
+        out.extend(page.events);
+        match page.next {
+            Some(c) => cursor = Some(c),
+            None => return out,
+        }
+    }
+}
+
+fn ids(events: &[Event]) -> Vec<String> {
+    events.iter().map(|e| e.id.clone()).collect()
+}
+
+fn integration(tenant: &str, id: &str, ty: &str, tags: serde_json::Value) -> Integration {
+    Integration {
+        id: id.to_string(),
+        tenant_id: tenant.to_string(),
+        integration_type: ty.to_string(),
+        name: format!("{ty} {id}"),
+        config: json!({"name": id, "tags": tags, "token": "enc:abc"}),
+        status: "active".to_string(),
+        enabled: true,
+        managed_by: None,
+        last_sync: None,
+        registered_at: at(0),
+        updated_at: at(0),
+    }
+}
+
+fn page(limit: u32) -> Page {
+    Page {
+        limit,
+        cursor: None,
+        offset: None,
+    }
+}
+
+// ---------------------------------------------------------------- events
+
+async fn round_trip_keeps_every_field(ctx: &Ctx) {
+    let s = &*ctx.store;
+    let ts = painchain_core::time::parse("2024-03-01T10:00:00.123456789+02:00").unwrap();
+    let mut e = ev("Deploy api v1.2.3", "kubernetes", "acme/api", ts);
+    e.external_id = Some("deploy-42".into());
+    e.integration_id = Some("int-k8s".into());
+    e.data = json!({"replicas": 3, "nested": {"a": [1, 2.5, null, "ü"]}, "ok": true})
+        .as_object()
+        .unwrap()
+        .clone();
+    e.tags = vec!["prod".into(), "backend".into()];
+    e.kind = Some("service.deployed".into());
+    e.status = Some("success".into());
+    e.url = Some("https://example.com/d/42".into());
+    e.actor = Some("alice".into());
+    e.environment = Some("production".into());
+    e.service = Some("api".into());
+    e.refs = vec![Ref::new("commit", "abc123"), Ref::new("image", "sha256:ff")];
+    e.extra = json!({"severity": "high", "n": 1})
+        .as_object()
+        .unwrap()
+        .clone();
+
+    let before = Utc::now();
+    let out = s.insert_event(T, e.clone()).await.unwrap();
+    let InsertOutcome::Created { id, stored_at } = out else {
+        panic!("{out:?}")
+    };
+    assert!(stored_at >= before - chrono::Duration::seconds(1) && stored_at <= Utc::now());
+    let got = s.get_event(T, &id).await.unwrap().expect("stored");
+    let want = e.into_event(id.clone(), T.to_string(), got.created_at);
+    assert_eq!(got, want);
+    assert_eq!(
+        painchain_core::time::format(got.timestamp),
+        "2024-03-01T08:00:00.123456789Z"
+    );
+    assert_eq!(got.created_at, stored_at);
+
+    // Minimal event: options stay None, collections empty.
+    let id = insert(s, T, ev("x", "git", "p", at(1))).await;
+    let got = s.get_event(T, &id).await.unwrap().unwrap();
+    assert_eq!(got.external_id, None);
+    assert!(
+        got.data.is_empty() && got.tags.is_empty() && got.refs.is_empty() && got.extra.is_empty()
+    );
+    s.ping().await.unwrap();
+    assert!(matches!(s.backend(), "sqlite" | "postgres"));
+}
+
+async fn missing_and_foreign_events_are_none(ctx: &Ctx) {
+    let s = &*ctx.store;
+    let id = insert(s, T, ev("x", "git", "p", at(1))).await;
+    assert!(s.get_event(OTHER, &id).await.unwrap().is_none());
+    assert!(s.get_event(T, "nope").await.unwrap().is_none());
+    assert!(s.get_event(T, "' OR 1=1 --").await.unwrap().is_none());
+}
+
+async fn dedup_by_tenant_integration_and_external_id(ctx: &Ctx) {
+    let s = &*ctx.store;
+    let first = insert(s, T, keyed("pr-1", at(1))).await;
+    let again = s.insert_event(T, keyed("pr-1", at(2))).await.unwrap();
+    assert_eq!(again, InsertOutcome::Duplicate { id: first.clone() });
+
+    // Another integration, no integration, another tenant: all distinct keys.
+    let mut other_int = keyed("pr-1", at(1));
+    other_int.integration_id = Some("int-2".into());
+    insert(s, T, other_int).await;
+    let mut no_int = keyed("pr-1", at(1));
+    no_int.integration_id = None;
+    let no_int_id = insert(s, T, no_int.clone()).await;
+    assert_eq!(
+        s.insert_event(T, no_int).await.unwrap(),
+        InsertOutcome::Duplicate { id: no_int_id }
+    );
+    insert(s, OTHER, keyed("pr-1", at(1))).await;
+
+    // Without externalId events always insert.
+    let plain = ev("same", "git", "p", at(5));
+    let a = insert(s, T, plain.clone()).await;
+    let b = insert(s, T, plain).await;
+    assert_ne!(a, b);
+    assert_eq!(s.count_events(T, &EventFilter::default()).await.unwrap(), 5);
+}
+
+async fn concurrent_inserts_of_one_key_create_once(ctx: &Ctx) {
+    let mut tasks = Vec::new();
+    for i in 0..32 {
+        let s = ctx.store.clone();
+        tasks.push(tokio::spawn(async move {
+            s.insert_event(T, keyed("race", at(i))).await.unwrap()
+        }));
+    }
+    let mut created = 0;
+    let mut ids = HashSet::new();
+    for t in tasks {
+        let out = t.await.unwrap();
+        created += matches!(out, InsertOutcome::Created { .. }) as usize;
+        ids.insert(out.id().to_string());
+    }
+    assert_eq!(created, 1);
+    assert_eq!(ids.len(), 1, "every duplicate names the stored event");
+    assert_eq!(
+        ctx.store
+            .count_events(T, &EventFilter::default())
+            .await
+            .unwrap(),
+        1
+    );
+}
+
+async fn dedup_across_two_store_instances(ctx: &Ctx) {
+    let a = ctx.store.clone();
+    let b = ctx.open_again().await;
+    let mut tasks = Vec::new();
+    for key in 0..20 {
+        for (n, s) in [a.clone(), b.clone(), a.clone(), b.clone()]
+            .into_iter()
+            .enumerate()
+        {
+            tasks.push(tokio::spawn(async move {
+                let out = s
+                    .insert_event(T, keyed(&format!("k{key}"), at(n as i64)))
+                    .await
+                    .unwrap();
+                (key, out)
+            }));
+        }
+    }
+    let mut created = vec![0; 20];
+    let mut ids: Vec<HashSet<String>> = vec![HashSet::new(); 20];
+    for t in tasks {
+        let (key, out) = t.await.unwrap();
+        created[key] += matches!(out, InsertOutcome::Created { .. }) as usize;
+        ids[key].insert(out.id().to_string());
+    }
+    assert!(created.iter().all(|&c| c == 1), "{created:?}");
+    assert!(ids.iter().all(|s| s.len() == 1));
+    assert_eq!(
+        a.count_events(T, &EventFilter::default()).await.unwrap(),
+        20
+    );
+    assert_eq!(
+        b.count_events(T, &EventFilter::default()).await.unwrap(),
+        20
+    );
+    b.close().await;
+}
+
+async fn batch_outcomes_and_duplicates_inside_a_batch(ctx: &Ctx) {
+    let s = &*ctx.store;
+    let existing = insert(s, T, keyed("old", at(0))).await;
+    let outs = s
+        .insert_events(
+            T,
+            vec![
+                keyed("a", at(1)),
+                keyed("a", at(2)),
+                keyed("old", at(3)),
+                ev("plain", "git", "p", at(4)),
+                keyed("b", at(5)),
+                keyed("old", at(6)),
+            ],
+        )
+        .await
+        .unwrap();
+    assert_eq!(outs.len(), 6);
+    let InsertOutcome::Created { id: a, .. } = &outs[0] else {
+        panic!("{outs:?}")
+    };
+    assert_eq!(outs[1], InsertOutcome::Duplicate { id: a.clone() });
+    assert_eq!(
+        outs[2],
+        InsertOutcome::Duplicate {
+            id: existing.clone()
+        }
+    );
+    assert!(matches!(outs[3], InsertOutcome::Created { .. }));
+    assert!(matches!(outs[4], InsertOutcome::Created { .. }));
+    assert_eq!(outs[5], InsertOutcome::Duplicate { id: existing });
+    // The first occurrence wins: its timestamp is the stored one.
+    assert_eq!(s.get_event(T, a).await.unwrap().unwrap().timestamp, at(1));
+    assert_eq!(s.count_events(T, &EventFilter::default()).await.unwrap(), 4);
+    assert!(s.insert_events(T, Vec::new()).await.unwrap().is_empty());
+
+    // Concurrent batches and single inserts sharing keys still resolve.
+    let mut tasks = Vec::new();
+    for i in 0..8 {
+        let st = ctx.store.clone();
+        tasks.push(tokio::spawn(async move {
+            st.insert_events(T, (0..10).map(|k| keyed(&format!("c{k}"), at(i))).collect())
+                .await
+                .unwrap()
+        }));
+    }
+    let mut created = 0;
+    for t in tasks {
+        created += t
+            .await
+            .unwrap()
+            .iter()
+            .filter(|o| matches!(o, InsertOutcome::Created { .. }))
+            .count();
+    }
+    assert_eq!(created, 10);
+}
+
+async fn batch_is_atomic(ctx: &Ctx) {
+    let s = &*ctx.store;
+    // PostgreSQL refuses NUL in text; SQLite stores it. Either way a batch is
+    // all or nothing.
+    let mut bad = ev("nul \0 title", "git", "p", at(2));
+    bad.external_id = Some("bad".into());
+    let res = s
+        .insert_events(T, vec![keyed("x1", at(1)), bad, keyed("x2", at(3))])
+        .await;
+    let n = s.count_events(T, &EventFilter::default()).await.unwrap();
+    match res {
+        Ok(outs) => {
+            assert_eq!(outs.len(), 3);
+            assert_eq!(n, 3);
+        }
+        Err(_) => assert_eq!(n, 0),
+    }
+    // The store still works after a failed batch.
+    insert(s, T, keyed("after", at(4))).await;
+}
+
+/// A varied data set; returns the events as stored.
+async fn seed(s: &dyn Store, tenant: &str) -> Vec<Event> {
+    let connectors = ["github", "gitlab", "kubernetes"];
+    let projects = ["acme/api", "acme/web", "infra"];
+    let kinds = [Some("change.merged"), Some("service.deployed"), None];
+    let statuses = [Some("success"), Some("failure"), None, Some("success")];
+    let envs = [Some("production"), Some("staging"), None];
+    let words = ["deploy", "rollback", "merge", "hotfix", "release"];
+    let mut batch = Vec::new();
+    for i in 0..60i64 {
+        let u = i as usize;
+        let mut e = ev(
+            &format!("{} #{i} for {}", words[u % 5], projects[u % 3]),
+            connectors[u % 3],
+            projects[(u / 3) % 3],
+            // Some equal timestamps, to exercise the id tie-break.
+            at(i / 2),
+        );
+        e.kind = kinds[u % 3].map(String::from);
+        e.status = statuses[u % 4].map(String::from);
+        e.environment = envs[(u / 2) % 3].map(String::from);
+        e.integration_id = ["int-a", "int-b", ""][u % 3]
+            .is_empty()
+            .then_some(None)
+            .unwrap_or(Some(["int-a", "int-b", ""][u % 3].to_string()));
+        e.tags = match u % 4 {
+            0 => vec!["prod".into()],
+            1 => vec!["prod".into(), "backend".into()],
+            2 => vec!["frontend".into()],
+            _ => vec![],
+        };
+        e.refs = vec![Ref::new("commit", format!("c{}", u % 7))];
+        if u % 5 == 0 {
+            e.refs.push(Ref::new("pr", format!("{}", u % 10)));
+        }
+        e.data = json!({"branch": format!("feature-{}", u % 4), "num": i})
+            .as_object()
+            .unwrap()
+            .clone();
+        batch.push(e);
+    }
+    let outs = s.insert_events(tenant, batch).await.unwrap();
+    let mut out = Vec::new();
+    for o in outs {
+        out.push(s.get_event(tenant, o.id()).await.unwrap().unwrap());
+    }
+    out.sort_by(|a, b| (b.timestamp, &b.id).cmp(&(a.timestamp, &a.id)));
+    out
+}
+
+fn sample_filters() -> Vec<EventFilter> {
+    let d = EventFilter::default;
+    vec![
+        d(),
+        EventFilter {
+            connectors: vec!["github".into()],
+            ..d()
+        },
+        EventFilter {
+            connectors: vec!["github".into(), "gitlab".into()],
+            ..d()
+        },
+        EventFilter {
+            projects: vec!["infra".into()],
+            ..d()
+        },
+        EventFilter {
+            kinds: vec!["change.merged".into()],
+            ..d()
+        },
+        EventFilter {
+            statuses: vec!["failure".into()],
+            ..d()
+        },
+        EventFilter {
+            environments: vec!["staging".into(), "production".into()],
+            ..d()
+        },
+        EventFilter {
+            integration_ids: vec!["int-b".into()],
+            ..d()
+        },
+        EventFilter {
+            tags: vec!["backend".into()],
+            ..d()
+        },
+        EventFilter {
+            tags: vec!["frontend".into(), "backend".into()],
+            ..d()
+        },
+        EventFilter {
+            tags: vec!["team-a".into()],
+            ..d()
+        },
+        EventFilter {
+            refs: vec![Ref::new("commit", "c3")],
+            ..d()
+        },
+        EventFilter {
+            refs: vec![Ref::new("commit", "c3"), Ref::new("pr", "5")],
+            ..d()
+        },
+        EventFilter {
+            start: Some(at(5)),
+            end: Some(at(10)),
+            ..d()
+        },
+        EventFilter {
+            start: Some(at(28)),
+            ..d()
+        },
+        EventFilter {
+            end: Some(at(0)),
+            ..d()
+        },
+        EventFilter {
+            q: Some("deploy".into()),
+            ..d()
+        },
+        EventFilter {
+            q: Some("ROLLBACK acme".into()),
+            ..d()
+        },
+        EventFilter {
+            q: Some("release feature".into()),
+            ..d()
+        },
+        EventFilter {
+            connectors: vec!["github".into()],
+            tags: vec!["prod".into(), "team-a".into()],
+            start: Some(at(3)),
+            q: Some("merge".into()),
+            ..d()
+        },
+        EventFilter {
+            connectors: vec!["nope".into()],
+            ..d()
+        },
+    ]
+}
+
+async fn filters_match_the_in_memory_reference(ctx: &Ctx) {
+    let s = &*ctx.store;
+    s.create_integration(&integration(T, "int-a", "github", json!(["team-a"])))
+        .await
+        .unwrap();
+    let events = seed(s, T).await;
+    let int_tags = |e: &Event| -> Vec<String> {
+        if e.integration_id.as_deref() == Some("int-a") {
+            vec!["team-a".to_string()]
+        } else {
+            vec![]
+        }
+    };
+    for f in sample_filters() {
+        let want: Vec<String> = events
+            .iter()
+            .filter(|e| f.matches(e, &int_tags(e)))
+            .map(|e| e.id.clone())
+            .collect();
+        let got = all_events(s, T, &f).await;
+        assert_eq!(ids(&got), want, "filter {f:?}");
+        assert_eq!(
+            s.count_events(T, &f).await.unwrap(),
+            want.len() as i64,
+            "{f:?}"
+        );
+    }
+    // Sanity: the reference itself selects something for most filters.
+    assert!(events.len() == 60);
+}
+
+async fn free_text_search_never_errors(ctx: &Ctx) {
+    let s = &*ctx.store;
+    let mut e = ev(
+        "Hotfix: \"quoted\" (paren) O'Brien *star* -minus ünïcödé 日本語",
+        "git",
+        "p",
+        at(1),
+    );
+    e.data = json!({"msg": "AND OR NOT NEAR col:val"})
+        .as_object()
+        .unwrap()
+        .clone();
+    insert(s, T, e).await;
+    let nasty = [
+        "",
+        " ",
+        "\"",
+        "\"\"",
+        "'",
+        "''",
+        "O'Brien",
+        ":",
+        "col:val",
+        "(",
+        ")",
+        "(paren",
+        "*",
+        "star*",
+        "-",
+        "-minus",
+        "AND",
+        "OR",
+        "NOT",
+        "NEAR(a b)",
+        "a OR",
+        "^",
+        "\\",
+        "%",
+        "_",
+        "\0",
+        "ünïcödé",
+        "日本語",
+        "🔥",
+        "' OR 1=1 --",
+        "\"; DROP TABLE events; --",
+        "a & b | !c",
+        "x:*",
+        "<->",
+        "{}",
+        "[]",
+        "$1",
+        "?",
+    ];
+    for q in nasty {
+        let f = EventFilter {
+            q: Some(q.to_string()),
+            ..Default::default()
+        };
+        s.list_events(T, &f, &page(10))
+            .await
+            .unwrap_or_else(|e| panic!("{q:?}: {e}"));
+        s.count_events(T, &f)
+            .await
+            .unwrap_or_else(|e| panic!("{q:?}: {e}"));
+    }
+    // Random strings from a nasty alphabet.
+    let alphabet: Vec<char> = "ab \"'():*-^&|!<>\\%_ü日\t".chars().collect();
+    let mut seed = 0x2545_f491_4f6c_dd1du64;
+    for _ in 0..200 {
+        let len = (seed % 12) as usize;
+        let q: String = (0..len)
+            .map(|_| {
+                seed ^= seed << 13;
+                seed ^= seed >> 7;
+                seed ^= seed << 17;
+                alphabet[(seed % alphabet.len() as u64) as usize]
+            })
+            .collect();
+        let f = EventFilter {
+            q: Some(q.clone()),
+            ..Default::default()
+        };
+        s.count_events(T, &f)
+            .await
+            .unwrap_or_else(|e| panic!("{q:?}: {e}"));
+    }
+    for (q, n) in [
+        ("hotfix", 1),
+        ("HOT", 1),
+        ("brien", 1),
+        ("quot paren", 1),
+        ("col", 1),
+        ("val", 1),
+        ("日本語", 1),
+        ("missing", 0),
+    ] {
+        let f = EventFilter {
+            q: Some(q.to_string()),
+            ..Default::default()
+        };
+        assert_eq!(s.count_events(T, &f).await.unwrap(), n, "{q}");
+    }
+}
+
+async fn keyset_pagination_is_stable_under_inserts(ctx: &Ctx) {
+    let s = &*ctx.store;
+    let batch: Vec<NewEvent> = (0..250).map(|i| ev("e", "git", "p", at(i / 3))).collect();
+    s.insert_events(T, batch).await.unwrap();
+    let before = all_events(s, T, &EventFilter::default()).await;
+    assert_eq!(before.len(), 250);
+
+    let mut seen = Vec::new();
+    let mut cursor: Option<Cursor> = None;
+    let mut round = 0;
+    loop {
+        let p = s
+            .list_events(
+                T,
+                &EventFilter::default(),
+                &Page {
+                    limit: 40,
+                    cursor: cursor.clone(),
+                    offset: None,
+                },
+            )
+            .await
+            .unwrap();
+        assert!(p.events.len() <= 40);
+        seen.extend(p.events);
+        // Concurrent writers: newer, older and same-second events.
+        round += 1;
+        s.insert_events(
+            T,
+            vec![
+                ev("new", "git", "p", at(1000 + round)),
+                ev("old", "git", "p", at(-round)),
+                ev("mid", "git", "p", at(40)),
+            ],
+        )
+        .await
+        .unwrap();
+        match p.next {
+            Some(c) => cursor = Some(c),
+            None => break,
+        }
+    }
+    let seen_ids = ids(&seen);
+    let unique: HashSet<&String> = seen_ids.iter().collect();
+    assert_eq!(unique.len(), seen_ids.len(), "no duplicates");
+    for e in &before {
+        assert!(unique.contains(&e.id), "pre-existing event missing");
+    }
+    for w in seen.windows(2) {
+        assert!(
+            (w[0].timestamp, &w[0].id) > (w[1].timestamp, &w[1].id),
+            "strictly descending"
+        );
+    }
+}
+
+async fn offset_pagination(ctx: &Ctx) {
+    let s = &*ctx.store;
+    s.insert_events(T, (0..30).map(|i| ev("e", "git", "p", at(i))).collect())
+        .await
+        .unwrap();
+    let all = all_events(s, T, &EventFilter::default()).await;
+    let p = s
+        .list_events(
+            T,
+            &EventFilter::default(),
+            &Page {
+                limit: 5,
+                cursor: None,
+                offset: Some(10),
+            },
+        )
+        .await
+        .unwrap();
+    assert_eq!(ids(&p.events), ids(&all[10..15]));
+    assert!(p.next.is_some());
+    let p = s
+        .list_events(
+            T,
+            &EventFilter::default(),
+            &Page {
+                limit: 5,
+                cursor: None,
+                offset: Some(28),
+            },
+        )
+        .await
+        .unwrap();
+    assert_eq!(ids(&p.events), ids(&all[28..]));
+    assert!(p.next.is_none());
+    let p = s
+        .list_events(T, &EventFilter::default(), &page(30))
+        .await
+        .unwrap();
+    assert_eq!(p.events.len(), 30);
+    assert!(p.next.is_none(), "exactly limit rows left: no next page");
+}
+
+async fn counts_histogram_groups_and_span(ctx: &Ctx) {
+    let s = &*ctx.store;
+    let events = seed(s, T).await;
+    let f = EventFilter::default();
+    assert_eq!(s.count_events(T, &f).await.unwrap(), 60);
+
+    let bucket = 10 * 1_000_000_000i64;
+    for g in [GroupBy::Project, GroupBy::Connector] {
+        let hist = s.histogram(T, &f, bucket, g).await.unwrap();
+        let mut want = std::collections::BTreeMap::new();
+        for e in &events {
+            let ts = painchain_core::time::to_nanos(e.timestamp);
+            let key = match g {
+                GroupBy::Project => e.project.clone(),
+                GroupBy::Connector => e.connector.clone(),
+            };
+            *want
+                .entry((ts - ts.rem_euclid(bucket), key))
+                .or_insert(0i64) += 1;
+        }
+        let got: std::collections::BTreeMap<(i64, String), i64> = hist
+            .iter()
+            .map(|b| ((b.start_nanos, b.group.clone()), b.count))
+            .collect();
+        assert_eq!(got, want);
+        assert_eq!(hist.len(), got.len(), "one row per (bucket, group)");
+
+        let groups = s.group_counts(T, &f, g).await.unwrap();
+        assert_eq!(groups.iter().map(|g| g.count).sum::<i64>(), 60);
+        assert!(groups.windows(2).all(|w| w[0].count >= w[1].count));
+    }
+    // Histogram honours filters; negative timestamps floor correctly.
+    let gh = EventFilter {
+        connectors: vec!["github".into()],
+        ..Default::default()
+    };
+    let hist = s
+        .histogram(T, &gh, bucket, GroupBy::Connector)
+        .await
+        .unwrap();
+    assert!(hist.iter().all(|b| b.group == "github"));
+    assert_eq!(hist.iter().map(|b| b.count).sum::<i64>(), 20);
+    insert(
+        s,
+        OTHER,
+        ev("old", "git", "p", Utc.timestamp_opt(-15, 0).unwrap()),
+    )
+    .await;
+    let h = s
+        .histogram(OTHER, &f, bucket, GroupBy::Project)
+        .await
+        .unwrap();
+    assert_eq!(h[0].start_nanos, -20 * 1_000_000_000);
+
+    let (lo, hi) = s.time_span(T, &f).await.unwrap().unwrap();
+    assert_eq!((lo, hi), (at(0), at(29)));
+    let (lo, hi) = s.time_span(T, &gh).await.unwrap().unwrap();
+    assert!(lo >= at(0) && hi <= at(29));
+    assert!(s.time_span("empty", &f).await.unwrap().is_none());
+    assert_eq!(s.count_events("empty", &f).await.unwrap(), 0);
+    assert!(s
+        .histogram("empty", &f, bucket, GroupBy::Project)
+        .await
+        .unwrap()
+        .is_empty());
+}
+
+async fn projects_accumulate_counts_and_tags(ctx: &Ctx) {
+    let s = &*ctx.store;
+    let mut a = ev("a", "github", "acme/api", at(10));
+    a.tags = vec!["backend".into()];
+    insert(s, T, a).await;
+    let mut b = ev("b", "kubernetes", "acme/api", at(20));
+    b.tags = vec!["prod".into(), "backend".into()];
+    let mut c = ev("c", "github", "acme/web", at(5));
+    c.tags = vec!["frontend".into()];
+    s.insert_events(T, vec![b, c, ev("d", "github", "acme/api", at(15))])
+        .await
+        .unwrap();
+    // A duplicate does not count.
+    insert(s, T, keyed("k", at(1))).await;
+    s.insert_event(T, keyed("k", at(1))).await.unwrap();
+
+    let projects = s.list_projects(T).await.unwrap();
+    assert_eq!(projects.len(), 2);
+    let api = projects.iter().find(|p| p.name == "acme/api").unwrap();
+    assert_eq!(api.event_count, 4);
+    assert_eq!(api.connector, "github");
+    assert_eq!(api.connectors, vec!["github", "kubernetes"]);
+    assert_eq!(api.tags, vec!["backend", "prod"]);
+    assert_eq!(api.last_event_at, Some(at(20)));
+    let web = projects.iter().find(|p| p.name == "acme/web").unwrap();
+    assert_eq!(
+        (web.event_count, web.tags.clone()),
+        (1, vec!["frontend".to_string()])
+    );
+    assert_ne!(api.id, web.id);
+    assert!(s.list_projects(OTHER).await.unwrap().is_empty());
+}
+
+async fn retention_deletes_oldest_first(ctx: &Ctx) {
+    let s = &*ctx.store;
+    for tenant in [T, OTHER] {
+        let batch: Vec<NewEvent> = (0..20)
+            .map(|i| {
+                let mut e = ev("e", "git", if i % 2 == 0 { "even" } else { "odd" }, at(i));
+                e.tags = vec!["t".into()];
+                e.refs = vec![Ref::new("commit", format!("c{i}"))];
+                e
+            })
+            .collect();
+        s.insert_events(tenant, batch).await.unwrap();
+    }
+    // Cutoff at(10): 10 old events per tenant, 20 in all; batches of 7.
+    let mut total = 0;
+    let mut rounds = 0;
+    loop {
+        let n = s.delete_events_before(at(10), 7).await.unwrap();
+        assert!(n <= 7);
+        total += n;
+        rounds += 1;
+        if n == 0 {
+            break;
+        }
+    }
+    assert_eq!((total, rounds), (20, 4));
+    for tenant in [T, OTHER] {
+        let f = EventFilter::default();
+        assert_eq!(s.count_events(tenant, &f).await.unwrap(), 10);
+        let (lo, _) = s.time_span(tenant, &f).await.unwrap().unwrap();
+        assert_eq!(lo, at(10));
+        let tagged = EventFilter {
+            tags: vec!["t".into()],
+            ..Default::default()
+        };
+        assert_eq!(s.count_events(tenant, &tagged).await.unwrap(), 10);
+        let gone = EventFilter {
+            refs: vec![Ref::new("commit", "c3")],
+            ..Default::default()
+        };
+        assert_eq!(s.count_events(tenant, &gone).await.unwrap(), 0);
+        let projects = s.list_projects(tenant).await.unwrap();
+        assert_eq!(projects.iter().map(|p| p.event_count).sum::<i64>(), 10);
+        assert!(projects.iter().all(|p| p.event_count == 5));
+    }
+    // Everything goes: projects without events disappear.
+    while s.delete_events_before(at(100), 1000).await.unwrap() > 0 {}
+    assert!(s.list_projects(T).await.unwrap().is_empty());
+    assert_eq!(s.delete_events_before(at(100), 0).await.unwrap(), 0);
+}
+
+async fn purge_integration_events(ctx: &Ctx) {
+    let s = &*ctx.store;
+    insert(s, T, keyed("a", at(1))).await;
+    insert(s, T, keyed("b", at(2))).await;
+    let mut other = keyed("c", at(3));
+    other.integration_id = Some("int-2".into());
+    insert(s, T, other).await;
+    insert(s, T, ev("plain", "git", "acme/api", at(4))).await;
+    insert(s, OTHER, keyed("a", at(1))).await;
+    assert_eq!(s.delete_integration_events(T, "int-1").await.unwrap(), 2);
+    assert_eq!(s.count_events(T, &EventFilter::default()).await.unwrap(), 2);
+    assert_eq!(
+        s.count_events(OTHER, &EventFilter::default())
+            .await
+            .unwrap(),
+        1
+    );
+    assert_eq!(s.delete_integration_events(T, "").await.unwrap(), 0);
+    let api = s.list_projects(T).await.unwrap();
+    assert_eq!(api.iter().map(|p| p.event_count).sum::<i64>(), 2);
+    // Purged keys can be inserted again.
+    insert(s, T, keyed("a", at(1))).await;
+}
+
+// ---------------------------------------------------------------- teams & tokens
+
+async fn teams_crud_and_conflict(ctx: &Ctx) {
+    let s = &*ctx.store;
+    let tags = vec!["prod".to_string(), "backend".to_string()];
+    let team = s.create_team(T, "platform", &tags).await.unwrap();
+    assert_eq!(
+        (
+            team.name.as_str(),
+            team.tags.clone(),
+            team.tenant_id.as_str()
+        ),
+        ("platform", tags.clone(), T)
+    );
+    assert!(matches!(
+        s.create_team(T, "platform", &[]).await,
+        Err(StoreError::Conflict(_))
+    ));
+    s.create_team(OTHER, "platform", &[]).await.unwrap();
+    let web = s.create_team(T, "web", &[]).await.unwrap();
+
+    assert_eq!(s.get_team(T, &team.id).await.unwrap().unwrap().tags, tags);
+    assert!(s.get_team(OTHER, &team.id).await.unwrap().is_none());
+    assert_eq!(
+        s.get_team_by_name(T, "web").await.unwrap().unwrap().id,
+        web.id
+    );
+    assert_eq!(
+        s.list_teams(T)
+            .await
+            .unwrap()
+            .iter()
+            .map(|t| t.name.as_str())
+            .collect::<Vec<_>>(),
+        ["platform", "web"]
+    );
+
+    let up = s
+        .update_team(T, &web.id, Some("frontend"), Some(&["ui".to_string()]))
+        .await
+        .unwrap();
+    assert_eq!(
+        (up.name.as_str(), up.tags.clone()),
+        ("frontend", vec!["ui".to_string()])
+    );
+    assert!(up.updated_at >= web.updated_at);
+    let up = s.update_team(T, &web.id, None, None).await.unwrap();
+    assert_eq!(up.name, "frontend");
+    assert!(matches!(
+        s.update_team(T, &web.id, Some("platform"), None).await,
+        Err(StoreError::Conflict(_))
+    ));
+    assert!(matches!(
+        s.update_team(T, "nope", Some("x"), None).await,
+        Err(StoreError::NotFound)
+    ));
+    assert!(matches!(
+        s.update_team(OTHER, &web.id, Some("x"), None).await,
+        Err(StoreError::NotFound)
+    ));
+
+    assert!(!s.delete_team(OTHER, &web.id).await.unwrap());
+    assert!(s.delete_team(T, &web.id).await.unwrap());
+    assert!(!s.delete_team(T, &web.id).await.unwrap());
+    assert!(s.get_team(T, &web.id).await.unwrap().is_none());
+}
+
+fn token(tenant: &str, name: &str, hash: &str, scope: Scope) -> NewToken {
+    NewToken {
+        id: painchain_core::new_id(),
+        tenant_id: tenant.into(),
+        name: name.into(),
+        scope,
+        prefix: "pc_abc123".into(),
+        secret_hash: hash.into(),
+        created_at: at(0),
+    }
+}
+
+async fn tokens_lifecycle(ctx: &Ctx) {
+    let s = &*ctx.store;
+    let a = s
+        .create_token(&token(T, "ci", "hash-a", Scope::Ingest))
+        .await
+        .unwrap();
+    assert_eq!((a.scope, a.last_used_at), (Scope::Ingest, None));
+    let b = s
+        .create_token(&token(OTHER, "admin", "hash-b", Scope::Admin))
+        .await
+        .unwrap();
+    assert!(matches!(
+        s.create_token(&token(T, "dup", "hash-a", Scope::Read))
+            .await,
+        Err(StoreError::Conflict(_))
+    ));
+
+    let found = s.find_token("hash-a").await.unwrap().unwrap();
+    assert_eq!(
+        (found.id.as_str(), found.tenant_id.as_str()),
+        (a.id.as_str(), T)
+    );
+    let used = found.last_used_at.expect("use recorded");
+    assert!(Utc::now() - used < chrono::Duration::seconds(5));
+    // Recorded in the database, and not rewritten on every call.
+    let listed = s.list_tokens(Some(T)).await.unwrap();
+    assert_eq!(listed.len(), 1);
+    assert_eq!(
+        listed[0].last_used_at.map(|t| t.timestamp_millis()),
+        Some(used.timestamp_millis())
+    );
+    tokio::time::sleep(Duration::from_millis(20)).await;
+    let again = s.find_token("hash-a").await.unwrap().unwrap();
+    assert_eq!(
+        again.last_used_at.map(|t| t.timestamp_millis()),
+        Some(used.timestamp_millis())
+    );
+    assert!(s.find_token("nope").await.unwrap().is_none());
+
+    assert_eq!(s.list_tokens(None).await.unwrap().len(), 2);
+    assert_eq!(s.list_tokens(Some(OTHER)).await.unwrap()[0].id, b.id);
+    assert!(
+        !s.revoke_token(Some(T), &b.id).await.unwrap(),
+        "other tenant's token"
+    );
+    assert!(s.revoke_token(Some(T), &a.id).await.unwrap());
+    assert!(s.find_token("hash-a").await.unwrap().is_none());
+    assert!(s.revoke_token(None, &b.id).await.unwrap());
+    assert!(s.list_tokens(None).await.unwrap().is_empty());
+}
+
+// ---------------------------------------------------------------- integrations
+
+async fn connector_types_upsert(ctx: &Ctx) {
+    let s = &*ctx.store;
+    let mut t = ConnectorType {
+        id: "github".into(),
+        display_name: "GitHub".into(),
+        color: Some("#000".into()),
+        logo: Some("data:image/png;base64,AAAA".into()),
+        description: None,
+        config_schema: json!({"fields": [{"key": "token", "type": "password"}]}),
+        registered_at: at(1),
+        last_heartbeat: None,
+    };
+    s.upsert_connector_type(&t).await.unwrap();
+    assert_eq!(
+        s.get_connector_type("github").await.unwrap(),
+        Some(t.clone())
+    );
+    t.display_name = "GitHub.com".into();
+    t.description = Some("PRs".into());
+    s.upsert_connector_type(&t).await.unwrap();
+    let mut k = t.clone();
+    k.id = "kubernetes".into();
+    s.upsert_connector_type(&k).await.unwrap();
+    let all = s.list_connector_types().await.unwrap();
+    assert_eq!(all, vec![t.clone(), k]);
+    s.touch_connector_type("github", at(50)).await.unwrap();
+    assert_eq!(
+        s.get_connector_type("github")
+            .await
+            .unwrap()
+            .unwrap()
+            .last_heartbeat,
+        Some(at(50))
+    );
+    assert!(s.get_connector_type("nope").await.unwrap().is_none());
+    assert!(s.touch_connector_type("nope", at(1)).await.is_err());
+}
+
+async fn integrations_crud_cursors_status(ctx: &Ctx) {
+    let s = &*ctx.store;
+    let mut gh = integration(T, "i-gh", "github", json!(["prod"]));
+    s.create_integration(&gh).await.unwrap();
+    assert!(matches!(
+        s.create_integration(&gh).await,
+        Err(StoreError::Conflict(_))
+    ));
+    s.create_integration(&integration(T, "i-k8s", "kubernetes", json!("[\"x\"]")))
+        .await
+        .unwrap();
+    s.create_integration(&integration(OTHER, "i-o", "github", json!([])))
+        .await
+        .unwrap();
+
+    assert_eq!(
+        s.get_integration(T, "i-gh").await.unwrap(),
+        Some(gh.clone())
+    );
+    assert!(s.get_integration(OTHER, "i-gh").await.unwrap().is_none());
+    let names = |v: Vec<Integration>| v.into_iter().map(|i| i.id).collect::<Vec<_>>();
+    assert_eq!(
+        names(s.list_integrations(Some(T), None).await.unwrap()),
+        ["i-gh", "i-k8s"]
+    );
+    assert_eq!(
+        names(s.list_integrations(Some(T), Some("github")).await.unwrap()),
+        ["i-gh"]
+    );
+    assert_eq!(
+        names(s.list_integrations(None, Some("github")).await.unwrap()),
+        ["i-gh", "i-o"]
+    );
+    assert_eq!(s.list_integrations(None, None).await.unwrap().len(), 3);
+
+    gh.name = "renamed".into();
+    gh.last_sync = Some(at(99));
+    gh.enabled = false;
+    gh.config = json!({"tags": ["staging"], "nested": {"k": 1}});
+    gh.updated_at = at(100);
+    s.update_integration(&gh).await.unwrap();
+    assert_eq!(
+        s.get_integration(T, "i-gh").await.unwrap(),
+        Some(gh.clone())
+    );
+    let mut foreign = gh.clone();
+    foreign.tenant_id = OTHER.into();
+    assert!(matches!(
+        s.update_integration(&foreign).await,
+        Err(StoreError::NotFound)
+    ));
+
+    assert!(s.get_cursor(T, "i-gh").await.unwrap().is_none());
+    s.put_cursor(T, "i-gh", &json!({"since": "2024-01-01", "page": 2}))
+        .await
+        .unwrap();
+    s.put_cursor(T, "i-gh", &json!({"since": "2024-02-01"}))
+        .await
+        .unwrap();
+    assert_eq!(
+        s.get_cursor(T, "i-gh").await.unwrap(),
+        Some(json!({"since": "2024-02-01"}))
+    );
+    assert!(s.get_cursor(OTHER, "i-gh").await.unwrap().is_none());
+
+    let st = IntegrationStatus {
+        state: "error".into(),
+        last_sync_at: Some(at(7)),
+        last_error: Some("rate limited".into()),
+        events_collected: Some(12),
+        details: json!({"remaining": 0}),
+        reported_at: Some(at(8)),
+    };
+    s.put_integration_status(T, "i-gh", &IntegrationStatus::default())
+        .await
+        .unwrap();
+    s.put_integration_status(T, "i-gh", &st).await.unwrap();
+    assert_eq!(s.get_integration_status(T, "i-gh").await.unwrap(), Some(st));
+    assert!(s
+        .get_integration_status(OTHER, "i-gh")
+        .await
+        .unwrap()
+        .is_none());
+
+    assert!(!s.delete_integration(OTHER, "i-gh").await.unwrap());
+    assert!(s.delete_integration(T, "i-gh").await.unwrap());
+    assert!(s.get_integration(T, "i-gh").await.unwrap().is_none());
+    assert!(s.get_cursor(T, "i-gh").await.unwrap().is_none());
+    assert!(s.get_integration_status(T, "i-gh").await.unwrap().is_none());
+    assert!(!s.delete_integration(T, "i-gh").await.unwrap());
+}
+
+async fn integration_tags_match_the_tag_filter(ctx: &Ctx) {
+    let s = &*ctx.store;
+    let mut i = integration(T, "int-1", "github", json!(["team-a", "prod"]));
+    s.create_integration(&i).await.unwrap();
+    // The seed's UI sends tags as a JSON-encoded string.
+    s.create_integration(&integration(T, "int-s", "github", json!("[\"team-s\"]")))
+        .await
+        .unwrap();
+    insert(s, T, keyed("a", at(1))).await;
+    let mut other = keyed("b", at(2));
+    other.integration_id = Some("int-s".into());
+    insert(s, T, other).await;
+    insert(s, T, ev("untagged", "git", "p", at(3))).await;
+    let by_tag = |t: &str| EventFilter {
+        tags: vec![t.to_string()],
+        ..Default::default()
+    };
+    assert_eq!(s.count_events(T, &by_tag("team-a")).await.unwrap(), 1);
+    assert_eq!(s.count_events(T, &by_tag("team-s")).await.unwrap(), 1);
+    // Retagging the integration changes what matches.
+    i.config = json!({"tags": ["team-b"]});
+    s.update_integration(&i).await.unwrap();
+    assert_eq!(s.count_events(T, &by_tag("team-a")).await.unwrap(), 0);
+    assert_eq!(s.count_events(T, &by_tag("team-b")).await.unwrap(), 1);
+    // Another tenant's integration with the same id does not tag our events.
+    s.create_integration(&integration(OTHER, "int-x", "github", json!(["team-c"])))
+        .await
+        .unwrap();
+    assert_eq!(s.count_events(T, &by_tag("team-c")).await.unwrap(), 0);
+    s.delete_integration(T, "int-1").await.unwrap();
+    assert_eq!(s.count_events(T, &by_tag("team-b")).await.unwrap(), 0);
+}
+
+// ---------------------------------------------------------------- isolation & lifecycle
+
+async fn tenants_are_isolated(ctx: &Ctx) {
+    let s = &*ctx.store;
+    s.create_integration(&integration(T, "int-1", "github", json!(["shared"])))
+        .await
+        .unwrap();
+    let mine = seed(s, T).await;
+    let a = insert(s, T, keyed("same", at(100))).await;
+    let b = insert(s, OTHER, keyed("same", at(100))).await;
+    assert_ne!(a, b);
+    let mut other = ev("theirs deploy", "github", "acme/api", at(5));
+    other.tags = vec!["prod".into(), "shared".into()];
+    other.refs = vec![Ref::new("commit", "c3")];
+    insert(s, OTHER, other).await;
+
+    for f in sample_filters() {
+        let got = all_events(s, T, &f).await;
+        assert!(got.iter().all(|e| e.tenant_id == T), "{f:?}");
+        let theirs = all_events(s, OTHER, &f).await;
+        assert!(theirs.iter().all(|e| e.tenant_id == OTHER), "{f:?}");
+        assert!(theirs.len() <= 2);
+        for g in [GroupBy::Project, GroupBy::Connector] {
+            let n: i64 = s
+                .group_counts(OTHER, &f, g)
+                .await
+                .unwrap()
+                .iter()
+                .map(|c| c.count)
+                .sum();
+            assert_eq!(n, theirs.len() as i64);
+            let h: i64 = s
+                .histogram(OTHER, &f, 1_000_000_000, g)
+                .await
+                .unwrap()
+                .iter()
+                .map(|c| c.count)
+                .sum();
+            assert_eq!(h, theirs.len() as i64);
+        }
+    }
+    assert_eq!(
+        s.count_events(T, &EventFilter::default()).await.unwrap(),
+        mine.len() as i64 + 1
+    );
+    assert_eq!(
+        s.count_events(OTHER, &EventFilter::default())
+            .await
+            .unwrap(),
+        2
+    );
+    let p = s.list_projects(OTHER).await.unwrap();
+    assert_eq!(p.iter().map(|p| p.event_count).sum::<i64>(), 2);
+    assert!(s.get_event(OTHER, &mine[0].id).await.unwrap().is_none());
+    assert!(s.list_teams(OTHER).await.unwrap().is_empty());
+    assert!(s
+        .list_integrations(Some(OTHER), None)
+        .await
+        .unwrap()
+        .is_empty());
+    assert_eq!(
+        s.delete_integration_events(OTHER, "int-1").await.unwrap(),
+        1
+    );
+    assert_eq!(
+        s.count_events(T, &EventFilter::default()).await.unwrap(),
+        mine.len() as i64 + 1
+    );
+}
+
+async fn reopening_keeps_data(ctx: &Ctx) {
+    let id = insert(&*ctx.store, T, keyed("persist", at(1))).await;
+    ctx.store.create_team(T, "team", &[]).await.unwrap();
+    ctx.store.close().await;
+    let s = ctx.open_again().await;
+    assert_eq!(
+        s.get_event(T, &id).await.unwrap().unwrap().title,
+        "event persist"
+    );
+    assert_eq!(
+        s.insert_event(T, keyed("persist", at(2))).await.unwrap(),
+        InsertOutcome::Duplicate { id }
+    );
+    assert_eq!(s.list_teams(T).await.unwrap().len(), 1);
+    assert_eq!(s.list_projects(T).await.unwrap()[0].event_count, 1);
+    s.close().await;
+}
+
+async fn closed_store_refuses_writes(ctx: &Ctx) {
+    let s = &*ctx.store;
+    insert(s, T, keyed("a", at(1))).await;
+    s.close().await;
+    assert!(s.insert_event(T, keyed("b", at(1))).await.is_err());
+    assert!(s.create_team(T, "x", &[]).await.is_err());
+    // Closing twice is harmless.
+    s.close().await;
+}
