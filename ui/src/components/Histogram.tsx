@@ -79,7 +79,7 @@ export function Histogram({ buckets, interval, from, to, onZoom }: HistogramProp
     const opts: uPlot.Options = {
       width: node.clientWidth || 800,
       height: 112,
-      padding: [6, 4, 0, 0],
+      padding: [6, 18, 0, 0],
       legend: { show: false },
       cursor: {
         drag: { x: true, y: false, setScale: false },
@@ -98,8 +98,8 @@ export function Histogram({ buckets, interval, from, to, onZoom }: HistogramProp
           ticks: { stroke: border, width: 1, size: 4 },
           font: '11px system-ui, sans-serif',
           size: 24,
-          values: (_u, splits, _ax, _space, incr) =>
-            splits.map((s) => shortTime(s * 1000, utc, incr >= 43200 || (xMax - xMin) > 86400 * 1.5)),
+          space: 70,
+          values: (_u, splits, _ax, _space, incr) => splits.map((s) => axisLabel(s * 1000, incr, utc)),
         },
         {
           stroke: text3,
@@ -188,6 +188,15 @@ export function Histogram({ buckets, interval, from, to, onZoom }: HistogramProp
       )}
     </div>
   )
+}
+
+function axisLabel(ms: number, incr: number, utc: boolean): string {
+  const d = new Date(ms)
+  const midnight = utc ? d.getUTCHours() === 0 && d.getUTCMinutes() === 0 : d.getHours() === 0 && d.getMinutes() === 0
+  if (incr >= 86400 || midnight) {
+    return new Intl.DateTimeFormat(undefined, { month: 'short', day: 'numeric', timeZone: utc ? 'UTC' : undefined }).format(d)
+  }
+  return shortTime(ms, utc, false)
 }
 
 function niceStep(raw: number): number {

@@ -66,7 +66,7 @@ export function UserChip({ name, avatar }: { name: string; avatar?: string | nul
       {avatar ? (
         <img className="avatar" src={avatar} alt="" loading="lazy" referrerPolicy="no-referrer" />
       ) : (
-        <span className="avatar" style={{ background: hashColor(name) }}>
+        <span className="avatar" aria-hidden="true" style={{ background: hashColor(name) }}>
           {name.slice(0, 1).toUpperCase()}
         </span>
       )}
