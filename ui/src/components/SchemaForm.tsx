@@ -229,7 +229,7 @@ function PasswordField({ f, common, label, help, err, value, onChange }: { f: Fo
           onChange={(e) => onChange(e.target.value === '' && redacted ? value : e.target.value)}
           autoComplete="new-password"
         />
-        <button type="button" className="btn" onClick={() => setShow(!show)} aria-label={show ? `Hide ${f.label}` : `Show ${f.label}`}>
+        <button type="button" className="btn" onClick={() => setShow(!show)} aria-label={show ? "Hide secret" : "Show secret"} aria-controls={String(common.id)}>
           {show ? 'Hide' : 'Show'}
         </button>
       </div>
