@@ -2,7 +2,8 @@
 // Chromium through playwright-core (no browser download).
 //
 // Server: the real binary from $PAINCHAIN_BIN (default ../target/debug/painchain)
-// run as `serve --bind 127.0.0.1:<port> --data-dir <tmp>`. With
+// run as `serve --bind 127.0.0.1:<port> --data-dir <tmp> --no-auth` (auth is on by
+// default; the tests run on loopback with it explicitly off). With
 // PAINCHAIN_E2E_MOCK=1 the in-memory mock (mock-server.ts) is used instead.
 
 import { spawn, type ChildProcess } from 'node:child_process'
@@ -46,7 +47,7 @@ export async function startServer(): Promise<Server> {
   if (!fs.existsSync(bin)) throw new Error(`PainChain binary not found at ${bin}: run \`cargo build -p painchain\` or set PAINCHAIN_BIN`)
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'painchain-e2e-'))
   let log = ''
-  const child: ChildProcess = spawn(bin, ['serve', '--bind', `127.0.0.1:${port}`, '--data-dir', dataDir], {
+  const child: ChildProcess = spawn(bin, ['serve', '--bind', `127.0.0.1:${port}`, '--data-dir', dataDir, '--no-auth'], {
     env: { ...process.env, RUST_LOG: process.env.RUST_LOG ?? 'warn', NO_COLOR: '1' },
     stdio: ['ignore', 'pipe', 'pipe'],
   })

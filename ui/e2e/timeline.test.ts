@@ -116,6 +116,20 @@ describe('timeline', () => {
     await page.getByTestId('no-match').waitFor()
   })
 
+  test('absolute date-time picker sets startDate/endDate', async () => {
+    await page.goto(server.url + '/')
+    await page.getByTestId('time-range').click()
+    await page.getByLabel('Start time').fill('00:00')
+    await page.getByLabel('End time').fill('23:59')
+    await page.getByRole('button', { name: 'Apply' }).click()
+    await page.waitForURL(/startDate=.*endDate=/)
+    const start = Date.parse(params().get('startDate')!)
+    const end = Date.parse(params().get('endDate')!)
+    assert.ok(end - start > 24 * 3600e3 && end - start < 48 * 3600e3, `range ${params().get('startDate')} → ${params().get('endDate')}`)
+    assert.equal(params().has('since'), false)
+    assert.match((await page.getByTestId('time-range').textContent()) ?? '', /→/)
+  })
+
   test('brushing the histogram zooms to an absolute range', async () => {
     await page.goto(server.url + '/?since=24h')
     await waitRows((t) => t.length > 0, 'rows')

@@ -1,10 +1,12 @@
+import { lazy, Suspense } from 'react'
 import { NavLink, Route, Routes, Link } from 'react-router'
 import { useQuery } from '@tanstack/react-query'
 import { TimelinePage } from './pages/Timeline'
-import { SettingsPage } from './pages/Settings'
 import { ConnectorProvider } from './components/connectors'
 import { ApiError } from './api/client'
 import { useIntegrations } from './api/hooks'
+
+const SettingsPage = lazy(() => import('./pages/Settings').then((m) => ({ default: m.SettingsPage })))
 
 function AuthBanner() {
   // One cheap call tells whether the server wants a token we don't have.
@@ -58,7 +60,14 @@ export function App() {
         <main className="main">
           <Routes>
             <Route path="/" element={<TimelinePage />} />
-            <Route path="/settings/*" element={<SettingsPage />} />
+            <Route
+              path="/settings/*"
+              element={
+                <Suspense fallback={<div className="content"><div className="skel" style={{ height: 120, maxWidth: 980 }} /></div>}>
+                  <SettingsPage />
+                </Suspense>
+              }
+            />
             <Route
               path="*"
               element={

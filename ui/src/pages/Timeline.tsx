@@ -566,6 +566,12 @@ function ErrorState({ error, onRetry }: { error: ApiError; onRetry: () => void }
         <div className="icon"><Icon name="alert" size={20} /></div>
         <h2>{error.status === 401 ? 'This server needs an API token' : 'Your token cannot read events'}</h2>
         <p>{error.message}</p>
+        {error.status === 401 && (
+          <>
+            <p className="small muted">Make one on the server’s machine, then paste it in Settings › Access:</p>
+            <pre className="code">painchain token create --local --name browser --scope admin</pre>
+          </>
+        )}
         <div className="actions">
           <Link className="btn primary" to="/settings/access">Enter an API token</Link>
         </div>
@@ -600,7 +606,8 @@ function Welcome() {
       <pre className="code">{`painchain serve\n${curl}`}</pre>
       <p className="small muted">
         Or add an integration of type <code>git</code> with config{' '}
-        <code>{'{"name": "this repo", "tags": [], "path": "."}'}</code> in Settings.
+        <code>{'{"name": "this repo", "tags": [], "path": "."}'}</code> in Settings. With authentication on, add{' '}
+        <code>-H 'authorization: Bearer pc_…'</code> (an admin token) to the curl command.
       </p>
       <div className="actions">
         <Link className="btn primary" to="/settings/integrations?new=git">Add an integration</Link>
