@@ -237,7 +237,8 @@ pub struct PushEvent {
 /// the REST API.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct RefEvent {
-    #[serde(rename = "ref")]
+    /// Null for the events API's repository creation.
+    #[serde(rename = "ref", default, deserialize_with = "null_as_empty")]
     pub ref_name: String,
     /// `branch`, `tag` (or `repository` for the events API's repo creation).
     #[serde(default)]
@@ -477,6 +478,10 @@ impl GithubEvent {
         };
         *slot = Some(repo);
     }
+}
+
+fn null_as_empty<'de, D: serde::Deserializer<'de>>(d: D) -> Result<String, D::Error> {
+    Ok(Option::<String>::deserialize(d)?.unwrap_or_default())
 }
 
 /// Deserialises from a JSON value, keeping serde's message for errors.

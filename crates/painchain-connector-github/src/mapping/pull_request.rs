@@ -91,12 +91,12 @@ pub(super) fn map(e: &PullRequestEvent, b: &Base) -> Result<NewEvent, String> {
     ev.url = pr.html_url.clone();
     push_ref(&mut ev, "pull_request", Some(&format!("{}#{n}", b.project)));
     push_ref(&mut ev, "commit", head_sha);
-    let merge_sha = pr
-        .is_merged()
+    // Only the merge event carries the merge commit: for an open PR
+    // merge_commit_sha is GitHub's throwaway test merge, and an opened
+    // event (even one polled after the merge) is about the head.
+    let merge_sha = (status == "merged")
         .then_some(pr.merge_commit_sha.as_deref())
         .flatten();
-    // Only a merged PR's merge_commit_sha is a real commit on the base
-    // branch; for open ones it is GitHub's throwaway test merge.
     push_ref(&mut ev, "commit", merge_sha);
 
     let d = &mut ev.data;
