@@ -81,29 +81,6 @@ pub(crate) fn union_sorted(a: &[String], b: &[String]) -> Vec<String> {
     v
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn project_ids_are_stable_and_distinct() {
-        assert_eq!(project_id("github", "a/b"), project_id("github", "a/b"));
-        assert_ne!(project_id("github", "a/b"), project_id("gitlab", "a/b"));
-        assert_ne!(project_id("ab", "c"), project_id("a", "bc"));
-    }
-
-    #[test]
-    fn bad_json_is_corrupt_not_panic() {
-        assert!(matches!(
-            parse_value("data", "{"),
-            Err(StoreError::Corrupt(_))
-        ));
-        assert!(strings("tags", serde_json::json!([1])).is_err());
-        assert!(object("data", serde_json::json!([1])).is_err());
-        assert!(refs(serde_json::json!([{"type": 1}])).is_err());
-    }
-}
-
 /// The columns of an event row, JSON columns already parsed, in the order
 /// of [`EVENT_COLUMNS`].
 pub(crate) struct EventParts {
@@ -161,4 +138,27 @@ impl EventParts {
 
 pub(crate) fn scope(s: &str) -> Result<painchain_core::token::Scope> {
     painchain_core::token::Scope::parse(s).ok_or_else(|| corrupt("token scope", s))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn project_ids_are_stable_and_distinct() {
+        assert_eq!(project_id("github", "a/b"), project_id("github", "a/b"));
+        assert_ne!(project_id("github", "a/b"), project_id("gitlab", "a/b"));
+        assert_ne!(project_id("ab", "c"), project_id("a", "bc"));
+    }
+
+    #[test]
+    fn bad_json_is_corrupt_not_panic() {
+        assert!(matches!(
+            parse_value("data", "{"),
+            Err(StoreError::Corrupt(_))
+        ));
+        assert!(strings("tags", serde_json::json!([1])).is_err());
+        assert!(object("data", serde_json::json!([1])).is_err());
+        assert!(refs(serde_json::json!([{"type": 1}])).is_err());
+    }
 }

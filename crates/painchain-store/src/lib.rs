@@ -10,6 +10,7 @@ mod common;
 mod error;
 mod fts;
 pub mod model;
+mod postgres;
 mod query;
 mod sqlite;
 #[cfg(feature = "testing")]
@@ -18,6 +19,7 @@ mod writer;
 
 pub use error::StoreError;
 pub use model::*;
+pub use postgres::PgStore;
 pub use sqlite::SqliteStore;
 
 use async_trait::async_trait;

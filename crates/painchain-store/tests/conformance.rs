@@ -12,7 +12,8 @@ use painchain_core::{
 };
 use painchain_store::{
     testing::{PgTestDb, TempSqlite},
-    ConnectorType, InsertOutcome, IntegrationStatus, NewToken, SqliteStore, Store, StoreError,
+    ConnectorType, InsertOutcome, IntegrationStatus, NewToken, PgStore, SqliteStore, Store,
+    StoreError,
 };
 use serde_json::json;
 
@@ -20,7 +21,7 @@ use serde_json::json;
 
 enum Db {
     Sqlite(TempSqlite),
-    Pg(PgTestDb),
+    Pg(Box<PgTestDb>),
 }
 
 pub struct Ctx {
@@ -39,15 +40,19 @@ impl Ctx {
     }
 
     async fn postgres() -> Option<Ctx> {
-        let _db = PgTestDb::create().await?;
-        None // PG_PENDING
+        let db = PgTestDb::create().await?;
+        let store = PgStore::connect(&db.url).await.unwrap();
+        Some(Ctx {
+            store: Arc::new(store),
+            db: Db::Pg(Box::new(db)),
+        })
     }
 
     /// Another store instance on the same database (a second process).
     async fn open_again(&self) -> Arc<dyn Store> {
         match &self.db {
             Db::Sqlite(t) => Arc::new(SqliteStore::open(&t.path).await.unwrap()),
-            Db::Pg(_) => unreachable!("PG_PENDING"),
+            Db::Pg(db) => Arc::new(PgStore::connect(&db.url).await.unwrap()),
         }
     }
 }
@@ -432,10 +437,11 @@ async fn seed(s: &dyn Store, tenant: &str) -> Vec<Event> {
         e.kind = kinds[u % 3].map(String::from);
         e.status = statuses[u % 4].map(String::from);
         e.environment = envs[(u / 2) % 3].map(String::from);
-        e.integration_id = ["int-a", "int-b", ""][u % 3]
-            .is_empty()
-            .then_some(None)
-            .unwrap_or(Some(["int-a", "int-b", ""][u % 3].to_string()));
+        e.integration_id = match u % 3 {
+            0 => Some("int-a".to_string()),
+            1 => Some("int-b".to_string()),
+            _ => None,
+        };
         e.tags = match u % 4 {
             0 => vec!["prod".into()],
             1 => vec!["prod".into(), "backend".into()],
@@ -443,7 +449,7 @@ async fn seed(s: &dyn Store, tenant: &str) -> Vec<Event> {
             _ => vec![],
         };
         e.refs = vec![Ref::new("commit", format!("c{}", u % 7))];
-        if u % 5 == 0 {
+        if u.is_multiple_of(5) {
             e.refs.push(Ref::new("pr", format!("{}", u % 10)));
         }
         e.data = json!({"branch": format!("feature-{}", u % 4), "num": i})
