@@ -58,7 +58,11 @@ describe('timeline', () => {
     assert.match((await page.getByTestId('total').textContent()) ?? '', /256 events/)
     // connector logo from the registered type
     const mark = rows().filter({ hasText: 'Merged PR #1423' }).locator('.conn-mark img')
-    assert.match((await mark.getAttribute('src')) ?? '', /^data:image\/svg\+xml/)
+    assert.match((await mark.getAttribute('src')) ?? '', /^data:image\/svg\+xml|^\/api\/integrations\/types\/github\/logo$/)
+    await page.waitForFunction(() => {
+      const img = document.querySelector('[data-testid="event-row"] .conn-mark img') as HTMLImageElement | null
+      return !!img && img.complete && img.naturalWidth > 0
+    })
     // a relative time with the absolute one in a tooltip
     const time = rows().first().locator('time')
     assert.match((await time.textContent()) ?? '', /ago|just now/)
@@ -308,7 +312,7 @@ describe('settings', () => {
     assert.notEqual(created.config.bearerToken, undefined)
   })
 
-  test('seed-form schema renders and "Test connection" shows the result', async () => {
+  test('seed-form schema renders; status and "Test connection" results are shown', async () => {
     await page.goto(server.url + '/settings/integrations')
     await page.getByTestId('add-integration').click()
     await page.getByLabel('Connector type').selectOption('github')
@@ -320,15 +324,59 @@ describe('settings', () => {
     await dialog.getByRole('button', { name: 'Create integration' }).click()
     await dialog.waitFor({ state: 'detached' })
     const row = page.getByTestId('integration-row').filter({ hasText: 'acme github' })
-    await row.getByRole('button', { name: /Test connection/ }).click()
-    const result = row.getByTestId('test-result')
-    await result.waitFor()
-    const text = (await result.textContent()) ?? ''
-    // No GitHub connector process serves this type in the test, so the server
-    // reports that (or, on a server without the endpoint, the UI says so).
-    assert.match(text, /^[✓✗] .{5,}/)
-    console.log(`    test-connection result shown: ${text}`)
-    await shot(page, 'e2e-test-connection')
+    await row.waitFor()
+    const id = await row.getAttribute('data-integration-id')
+
+    // What a connector reports shows up in the list.
+    const st = await api(server, 'POST', `/api/integrations/${id}/status`, {
+      state: 'error',
+      lastError: 'GET /repos/acme/api: 401 Bad credentials',
+      eventsCollected: 42,
+      lastSyncAt: new Date(Date.now() - 5 * 60e3).toISOString(),
+    })
+    assert.ok(st.status < 300 || st.status === 404, `status report: ${st.status}`)
+    if (st.status < 300) {
+      await page.reload()
+      await row.getByText('401 Bad credentials').waitFor()
+      assert.equal((await row.getByTestId('status-badge').textContent())?.trim(), 'error')
+      await row.getByText('42').waitFor()
+    }
+
+    // A stand-in connector process: heartbeats for its type and answers the
+    // connection tests the server hands it.
+    let answered = 0
+    let stop = false
+    const fake = (async () => {
+      while (!stop) {
+        const hb = await api(server, 'POST', '/api/integrations/types/github/heartbeat', {})
+        for (const t of hb.json?.tests ?? []) {
+          await api(server, 'POST', `/api/integrations/types/github/tests/${t.id}`, { ok: false, error: 'GitHub answered 401 Bad credentials for this token' })
+          answered++
+        }
+        await new Promise((r) => setTimeout(r, 200))
+      }
+    })()
+    try {
+      await row.getByRole('button', { name: /Test connection/ }).click()
+      const result = row.getByTestId('test-result')
+      await result.waitFor({ timeout: 20_000 })
+      const text = (await result.textContent()) ?? ''
+      console.log(`    test-connection result shown: ${text}`)
+      if (answered > 0) assert.equal(text, '✗ GitHub answered 401 Bad credentials for this token')
+      else assert.match(text, /^✗ .{5,}/, 'a server without connection tests: the UI says why')
+      await shot(page, 'e2e-test-connection')
+
+      // From the edit dialog too, and a passing test.
+      await row.getByRole('button', { name: 'Edit acme github' }).click()
+      const edit = page.getByRole('dialog')
+      assert.match((await edit.getByLabel('Personal Access Token').getAttribute('placeholder')) ?? '', /Unchanged/)
+      await edit.getByTestId('test-connection').click()
+      await edit.getByTestId('test-result').waitFor({ timeout: 20_000 })
+      await edit.getByRole('button', { name: 'Cancel' }).click()
+    } finally {
+      stop = true
+      await fake
+    }
   })
 
   test('teams: create, edit, delete', async () => {

@@ -46,6 +46,8 @@ export interface ConnectorType {
   displayName?: string
   color?: string | null
   logo?: string | null
+  /** Where the server serves the logo bytes, when it has one. */
+  logoUrl?: string | null
   description?: string | null
   configSchema?: unknown
   registeredAt?: string

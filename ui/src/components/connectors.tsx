@@ -14,6 +14,7 @@ export interface ConnectorMeta {
 const Ctx = createContext<(id: string) => ConnectorMeta>((id) => ({ id, name: id, color: hashColor(id), logo: null }))
 
 function logoSrc(t: ConnectorType): string | null {
+  if (typeof t.logoUrl === 'string' && t.logoUrl) return t.logoUrl
   const l = t.logo
   if (typeof l !== 'string' || !l) return null
   if (/^data:image\//i.test(l)) return l

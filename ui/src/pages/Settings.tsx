@@ -117,11 +117,13 @@ export function integrationHealth(i: Integration): Health {
   let state =
     (nested && nested.state) || i.state || (typeof i.status === 'string' ? i.status : undefined) || 'unknown'
   if (i.enabled === false) state = 'disabled'
-  if (i.stale === true) state = 'stale'
-  if (state === 'active') state = 'ok'
+  if (i.stale === true || (nested as { stale?: boolean } | null)?.stale === true) state = 'stale'
+  const lastSync = nested?.lastSyncAt ?? i.lastSyncAt ?? i.lastSync ?? null
+  // The seed's `active` only says the integration is switched on, not that it works.
+  if (state === 'active') state = lastSync ? 'ok' : 'waiting'
   return {
     state,
-    lastSync: nested?.lastSyncAt ?? i.lastSyncAt ?? i.lastSync ?? null,
+    lastSync,
     lastError: nested?.lastError ?? i.lastError ?? null,
     eventsCollected: nested?.eventsCollected ?? i.eventsCollected ?? null,
   }

@@ -486,7 +486,7 @@ export function TimelinePage() {
           </button>
         )}
       </div>
-      <div className="histo-wrap">
+      <div className="histo-wrap" hidden={emptyAll && anyEvents.data?.length === 0}>
         <div className="histo-head">
           <span className="total" data-testid="total">
             {total != null ? `${total.toLocaleString()} event${total === 1 ? '' : 's'}` : summary.isLoading ? '…' : ''}
