@@ -313,9 +313,14 @@ function IntegrationForm({
     const f = normalizeSchema(typeRow?.configSchema)
     // The seed contract requires config.name and config.tags: always offer them.
     const out = [...f]
-    if (!out.some((x) => x.key === 'tags')) out.unshift(TAGS_FIELD)
+    if (!out.some((x) => x.key === 'tags')) out.push(TAGS_FIELD)
     if (!out.some((x) => x.key === 'name')) out.unshift(NAME_FIELD)
-    return out
+    // Schemas may arrive with keys sorted alphabetically: show the name
+    // first, then required fields, simple optional ones, lists, tags, and
+    // nested groups last. The sort is stable within each rank.
+    const rank = (x: FormField) =>
+      x.key === 'name' ? 0 : x.key === 'tags' ? 4 : x.type === 'object' || x.type === 'object-list' || x.type === 'json' ? 5 : x.required ? 1 : x.type === 'string-list' ? 3 : 2
+    return out.map((x, i) => [x, i] as const).sort((a, b) => rank(a[0]) - rank(b[0]) || a[1] - b[1]).map(([x]) => x)
   }, [typeRow])
   const [values, setValues] = useState<Record<string, unknown>>(() =>
     initialValues(fields, integration ? { name: integration.name, ...integration.config } : type === 'git' ? { name: 'this repo', path: '.' } : {}),

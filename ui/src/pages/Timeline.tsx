@@ -263,11 +263,14 @@ export function TimelinePage() {
       if (ev.kind) kinds.add(ev.kind)
       if (ev.environment) envs.add(ev.environment)
     }
-    const bucketConnectors = new Set<string>()
-    for (const b of summary.data?.buckets ?? []) for (const k of Object.keys(b.counts ?? {})) bucketConnectors.add(k)
-    for (const c of bucketConnectors) if (!connectors.has(c)) connectors.set(c, { value: c })
+    // Counts in the current view, from the histogram.
+    const inView = new Map<string, number>()
+    for (const b of summary.data?.buckets ?? []) for (const [k, n] of Object.entries(b.counts ?? {})) inView.set(k, (inView.get(k) ?? 0) + n)
+    for (const c of inView.keys()) if (!connectors.has(c)) connectors.set(c, { value: c })
     return {
-      connector: [...connectors.values()].map((o) => ({ ...o, label: connector(o.value).name, color: connector(o.value).color })),
+      connector: [...connectors.values()]
+        .map((o) => ({ ...o, label: connector(o.value).name, color: connector(o.value).color, count: inView.get(o.value) ?? 0 }))
+        .sort((a, b) => b.count - a.count || a.label.localeCompare(b.label)),
       project: [...projectsM.values()].sort((a, b) => (b.count ?? 0) - (a.count ?? 0)),
       team: (teams.data ?? []).map((t) => ({ value: t.name, label: `${t.name}`, count: undefined })),
       tag: [...tags].sort().map((t) => ({ value: t })),
