@@ -13,7 +13,8 @@
 //! - [`client`] + [`poller`] (I/O): incremental, conditional, rate-limit
 //!   aware polling with a serialisable [`cursor::PollCursor`];
 //! - [`config`] and [`metadata`]: the integration config and what the
-//!   connector type registers.
+//!   connector type registers;
+//! - [`source`]: [`GithubConnector`] for the SDK runtime.
 
 pub mod client;
 pub mod config;
@@ -23,6 +24,7 @@ pub mod metadata;
 pub mod normalize;
 pub mod payload;
 pub mod poller;
+pub mod source;
 pub mod webhook;
 
 pub use client::{ClientOptions, GithubClient, GithubError, RateLimitState};
@@ -31,4 +33,5 @@ pub use cursor::PollCursor;
 pub use mapping::{map_event, map_repo_event, map_webhook, MapContext, Outcome};
 pub use metadata::{metadata, Metadata};
 pub use poller::{test_connection, ConnectionReport, PollOutcome, Poller, RepoError};
+pub use source::{GithubConnector, GithubSource};
 pub use webhook::{parse_webhook, process_webhook, verify_signature, WebhookError, WebhookOutcome};

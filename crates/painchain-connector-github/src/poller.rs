@@ -204,7 +204,11 @@ impl Poller {
                 now,
             };
             let res = self.poll_repo(&ctx, &mut rc, &mut out).await;
-            next.repos.insert(name.clone(), rc);
+            // A repository that yielded nothing yet (e.g. 404) leaves no
+            // empty entry behind.
+            if rc != RepoCursor::default() || next.repos.contains_key(name) {
+                next.repos.insert(name.clone(), rc);
+            }
             match res {
                 Ok(()) => {}
                 Err(GithubError::RateLimited { until }) => {

@@ -1,6 +1,8 @@
 //! Helpers shared by the integration tests: fixture loading and a fixed clock.
 #![allow(dead_code)]
 
+pub mod fake;
+
 use std::path::{Path, PathBuf};
 
 use chrono::{DateTime, Utc};
