@@ -13,6 +13,7 @@ use axum::{
 use crate::{error::ApiError, state::AppState};
 
 pub mod events;
+pub mod integrations;
 pub mod projects;
 pub mod service;
 pub mod stream;
@@ -30,7 +31,7 @@ pub fn router(state: &AppState) -> Router<AppState> {
         .merge(teams::router())
         .merge(tokens::router())
         .merge(service::router())
-    // .merge(integrations::router(state))
+        .merge(integrations::router(state))
     // .merge(webhooks::router(state))
 }
 

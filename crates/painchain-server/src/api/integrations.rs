@@ -1,0 +1,372 @@
+//! Connector types, integrations and the connector-facing control plane.
+//!
+//! - `types`: `POST /api/integrations/types/register` and the type reads
+//!   (schema in the seed's `fields` form or JSON Schema, logos).
+//! - `crud`: `GET/POST /api/integrations`, `GET/PUT/DELETE /api/integrations/:id`,
+//!   `POST /:id/sync`, `POST /:id/test`.
+//! - `connector_api`: what connector processes call: status, cursor,
+//!   heartbeat (control poll), test answers.
+//! - `declared`: config-as-code integrations applied at startup.
+//!
+//! Secrets inside configs are encrypted at rest ([`secrets`]) and shown in
+//! clear only to callers that may see them ([`may_see_secrets`]).
+
+pub mod connector_api;
+pub mod control;
+pub mod crud;
+pub mod declared;
+pub mod schema;
+pub mod secrets;
+pub mod types;
+
+use std::{net::SocketAddr, sync::Arc, time::Duration};
+
+use axum::{
+    extract::{ConnectInfo, FromRequestParts},
+    http::{request::Parts, HeaderMap, StatusCode},
+    response::{IntoResponse, Response},
+    routing::{get, post},
+    Extension, Json, Router,
+};
+use chrono::Utc;
+use painchain_core::{integration::Integration, token::Scope};
+use painchain_store::{ConnectorType, IntegrationStatus, Store};
+use serde_json::{json, Value};
+
+use crate::{auth::Caller, error::ApiError, state::AppState};
+
+pub use secrets::SecretBox;
+
+/// Header by which connector processes identify themselves (same constant
+/// as the SDK's).
+pub const CONNECTOR_HEADER: &str = "x-painchain-connector";
+
+/// A type is "live" when its connector polled within this window.
+pub const LIVE_WINDOW: Duration = Duration::from_secs(30);
+
+/// Who may see secrets when auth is off (`PAINCHAIN_UNAUTHENTICATED_SECRETS`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum UnauthSecrets {
+    /// Non-browser requests from loopback (local connectors, in-process
+    /// connectors, a seed connector on the same host). The default.
+    Loopback,
+    /// Any non-browser request (seed connectors in other containers on a
+    /// trusted network with auth off).
+    Network,
+    Never,
+}
+
+/// State shared by this module's handlers (mounted as an `Extension`, so
+/// the server's `AppState` needs no field for it).
+pub struct Integrations {
+    pub secrets: Result<SecretBox, String>,
+    pub control: control::Control,
+    pub unauth_secrets: UnauthSecrets,
+    /// (tenant, integration id) known to exist, for the events check.
+    known: std::sync::Mutex<std::collections::HashMap<(String, String), std::time::Instant>>,
+}
+
+pub type Shared = Arc<Integrations>;
+
+impl Integrations {
+    pub fn load(config: &crate::Config) -> Self {
+        let env = |k: &str| std::env::var(k).ok();
+        let secrets = SecretBox::load(&env, &config.data_dir);
+        match &secrets {
+            Ok(b) => tracing::info!(key = %b.source, "integration secrets encrypted with key from"),
+            Err(e) => {
+                tracing::error!(error = %e, "no key for integration secrets: integrations API unavailable")
+            }
+        }
+        let unauth_secrets = match env("PAINCHAIN_UNAUTHENTICATED_SECRETS")
+            .as_deref()
+            .map(str::trim)
+        {
+            Some("network") => UnauthSecrets::Network,
+            Some("never") => UnauthSecrets::Never,
+            _ => UnauthSecrets::Loopback,
+        };
+        Self::with(secrets, unauth_secrets)
+    }
+
+    pub fn with(secrets: Result<SecretBox, String>, unauth_secrets: UnauthSecrets) -> Self {
+        Integrations {
+            secrets,
+            control: control::Control::default(),
+            unauth_secrets,
+            known: Default::default(),
+        }
+    }
+
+    pub fn secrets(&self) -> Result<&SecretBox, ApiError> {
+        self.secrets
+            .as_ref()
+            .map_err(|e| ApiError::Unavailable(e.clone()))
+    }
+}
+
+pub fn router(state: &AppState) -> Router<AppState> {
+    router_with(Arc::new(Integrations::load(&state.config)))
+}
+
+pub fn router_with(shared: Shared) -> Router<AppState> {
+    Router::new()
+        .route("/api/integrations/types", get(types::list))
+        .route("/api/integrations/types/register", post(types::register))
+        .route("/api/integrations/types/{ty}", get(types::get_one))
+        .route("/api/integrations/types/{ty}/schema", get(types::schema))
+        .route("/api/integrations/types/{ty}/logo", get(types::logo))
+        .route(
+            "/api/integrations/types/{ty}/heartbeat",
+            post(connector_api::heartbeat),
+        )
+        .route(
+            "/api/integrations/types/{ty}/tests/{test}",
+            post(connector_api::answer_test),
+        )
+        .route("/api/integrations", get(crud::list).post(crud::create))
+        .route(
+            "/api/integrations/{id}",
+            get(crud::get_one)
+                .put(crud::update)
+                .patch(crud::update)
+                .delete(crud::delete),
+        )
+        .route("/api/integrations/{id}/sync", post(crud::sync_now))
+        .route("/api/integrations/{id}/test", post(crud::test))
+        .route(
+            "/api/integrations/{id}/status",
+            get(connector_api::get_status).post(connector_api::post_status),
+        )
+        .route(
+            "/api/integrations/{id}/cursor",
+            get(connector_api::get_cursor).put(connector_api::put_cursor),
+        )
+        .layer(Extension(shared))
+}
+
+/// The TCP peer, when the server was started with connect info.
+pub struct Peer(pub Option<SocketAddr>);
+
+impl<S: Send + Sync> FromRequestParts<S> for Peer {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+        Ok(Peer(
+            parts
+                .extensions
+                .get::<ConnectInfo<SocketAddr>>()
+                .map(|c| c.0),
+        ))
+    }
+}
+
+/// Whether this request may read secrets in clear.
+///
+/// Auth on: ingest and admin tokens (what connectors use); read tokens see
+/// `••••1234`. Auth off there is no identity, so: never to a browser (a
+/// request with `Origin` or `Sec-Fetch-Mode`: the UI has no use for them),
+/// and otherwise per `PAINCHAIN_UNAUTHENTICATED_SECRETS` (default: only
+/// from loopback, which covers in-process and local connectors).
+pub fn may_see_secrets(
+    state: &AppState,
+    shared: &Integrations,
+    caller: &Caller,
+    headers: &HeaderMap,
+    peer: Option<SocketAddr>,
+) -> bool {
+    if state.config.auth.enabled {
+        return caller.scope.allows(Scope::Ingest);
+    }
+    let browser = headers.contains_key("origin") || headers.contains_key("sec-fetch-mode");
+    if browser {
+        return false;
+    }
+    match shared.unauth_secrets {
+        UnauthSecrets::Never => false,
+        UnauthSecrets::Network => true,
+        UnauthSecrets::Loopback => peer.is_some_and(|p| p.ip().is_loopback()),
+    }
+}
+
+/// The normalized JSON Schema of a type, and its secret paths.
+pub fn type_schema(t: Option<&ConnectorType>) -> (Value, secrets::SecretPaths) {
+    let schema = t
+        .and_then(|t| schema::normalize(&t.config_schema).ok())
+        .unwrap_or_else(|| json!({"type": "object"}));
+    let paths = secrets::SecretPaths::new(&schema::secret_pointers(&schema));
+    (schema, paths)
+}
+
+/// Decrypts (or masks) the secrets of a stored config for output.
+pub fn present_config(
+    sbox: &SecretBox,
+    paths: &secrets::SecretPaths,
+    i: &Integration,
+    clear: bool,
+) -> Value {
+    let mut config = i.config.clone();
+    paths.map(&mut config, &mut |_, v| {
+        let plain = if secrets::is_encrypted(v) {
+            match sbox.decrypt(&i.tenant_id, &i.id, v.as_str().unwrap_or_default()) {
+                Ok(p) => p,
+                Err(e) => {
+                    tracing::error!(integration = %i.id, error = %e, "cannot decrypt a config secret");
+                    Value::Null
+                }
+            }
+        } else {
+            v.clone()
+        };
+        *v = if clear { plain } else { secrets::mask(&plain) };
+    });
+    config
+}
+
+/// Encrypts the secrets of a clear config for storage.
+pub fn seal_config(
+    sbox: &SecretBox,
+    paths: &secrets::SecretPaths,
+    tenant: &str,
+    id: &str,
+    config: &Value,
+) -> Value {
+    let mut c = config.clone();
+    paths.map(&mut c, &mut |_, v| {
+        *v = Value::String(sbox.encrypt(tenant, id, v));
+    });
+    c
+}
+
+/// The poll interval a connector uses for a config (for `stale`).
+fn interval_of(config: &Value) -> Duration {
+    let secs = config
+        .get("polling")
+        .and_then(|p| p.get("interval"))
+        .and_then(|v| {
+            v.as_f64()
+                .or_else(|| v.as_str().and_then(|s| s.parse().ok()))
+        })
+        .filter(|s| s.is_finite() && *s > 0.0)
+        .unwrap_or(60.0);
+    Duration::from_secs_f64(secs)
+}
+
+/// Status as shown with an integration: the connector's last report, or
+/// `disabled` / `pending` (never reported) / `stale` (no heartbeat within 3
+/// intervals, at least 60 s since connectors heartbeat every 15 s).
+pub fn connector_status(i: &Integration, s: Option<&IntegrationStatus>) -> Value {
+    let now = Utc::now();
+    let threshold = (interval_of(&i.config) * 3).max(Duration::from_secs(60));
+    let reported = s.and_then(|s| s.reported_at);
+    let stale = reported.is_some_and(|r| (now - r).to_std().unwrap_or_default() > threshold);
+    let state = if !i.enabled {
+        "disabled".to_string()
+    } else if s.is_none() {
+        "pending".to_string()
+    } else if stale {
+        "stale".to_string()
+    } else {
+        s.map(|s| s.state.clone()).unwrap_or_default()
+    };
+    json!({
+        "state": state,
+        "reportedState": s.map(|s| s.state.clone()),
+        "lastSyncAt": s.and_then(|s| s.last_sync_at).map(painchain_core::time::format),
+        "lastError": s.and_then(|s| s.last_error.clone()),
+        "eventsCollected": s.and_then(|s| s.events_collected),
+        "details": s.map(|s| s.details.clone()).unwrap_or(Value::Null),
+        "reportedAt": reported.map(painchain_core::time::format),
+        "stale": stale,
+    })
+}
+
+/// The JSON row of an integration: the seed's keys (`id, type, name,
+/// config, status, lastSync, registeredAt, tenantId`, plus `createdAt`
+/// and `updatedAt` from the guide) and ours.
+pub fn row_json(i: &Integration, config: Value, status: Option<&IntegrationStatus>) -> Value {
+    let cs = connector_status(i, status);
+    let seed_status = if !i.enabled {
+        "inactive"
+    } else if cs["state"] == "error" {
+        "error"
+    } else {
+        "active"
+    };
+    let last_sync = match (i.last_sync, status.and_then(|s| s.last_sync_at)) {
+        (Some(a), Some(b)) => Some(a.max(b)),
+        (a, b) => a.or(b),
+    };
+    json!({
+        "id": i.id,
+        "type": i.integration_type,
+        "name": i.name,
+        "config": config,
+        "status": seed_status,
+        "enabled": i.enabled,
+        "managedBy": i.managed_by,
+        "lastSync": last_sync.map(painchain_core::time::format),
+        "registeredAt": painchain_core::time::format(i.registered_at),
+        "createdAt": painchain_core::time::format(i.registered_at),
+        "updatedAt": painchain_core::time::format(i.updated_at),
+        "tenantId": i.tenant_id,
+        "connectorStatus": cs,
+    })
+}
+
+/// `400` listing every failing config path.
+pub fn invalid_config(problems: &[schema::Problem]) -> Response {
+    let list: Vec<String> = problems
+        .iter()
+        .map(|p| format!("{}: {}", p.path, p.message))
+        .collect();
+    let body = json!({
+        "error": {
+            "code": "invalid_config",
+            "message": format!("the config is invalid: {}", list.join("; ")),
+            "field": problems.first().map(|p| p.path.clone()),
+            "errors": problems,
+        }
+    });
+    (StatusCode::BAD_REQUEST, Json(body)).into_response()
+}
+
+/// Checks that an event's `integrationId` names an integration of the
+/// tenant (called by the events API). Positive answers are cached briefly.
+pub async fn check_integration(
+    store: &dyn Store,
+    shared: Option<&Integrations>,
+    tenant: &str,
+    id: &str,
+) -> Result<(), ApiError> {
+    let key = (tenant.to_string(), id.to_string());
+    if let Some(s) = shared {
+        if let Some(at) = s.known.lock().unwrap().get(&key) {
+            if at.elapsed() < Duration::from_secs(30) {
+                return Ok(());
+            }
+        }
+    }
+    if store.get_integration(tenant, id).await?.is_none() {
+        return Err(ApiError::NotFound(format!(
+            "integrationId `{id}` is not an integration of this tenant (create it with POST /api/integrations, or leave integrationId out)"
+        )));
+    }
+    if let Some(s) = shared {
+        let mut k = s.known.lock().unwrap();
+        if k.len() > 10_000 {
+            k.clear();
+        }
+        k.insert(key, std::time::Instant::now());
+    }
+    Ok(())
+}
+
+impl Integrations {
+    pub fn forget_known(&self, tenant: &str, id: &str) {
+        self.known
+            .lock()
+            .unwrap()
+            .remove(&(tenant.to_string(), id.to_string()));
+    }
+}

@@ -1,0 +1,421 @@
+//! `GET/POST /api/integrations`, `GET/PUT/DELETE /api/integrations/:id`,
+//! `POST /:id/sync`, `POST /:id/test`.
+
+use std::collections::HashMap;
+
+use axum::{
+    extract::{Path, State},
+    http::{HeaderMap, StatusCode},
+    response::{IntoResponse, Response},
+    Extension, Json,
+};
+use chrono::Utc;
+use painchain_core::{integration::Integration, token::Scope};
+use painchain_store::ConnectorType;
+use serde::Deserialize;
+use serde_json::{json, Value};
+
+use super::{
+    control::TEST_TIMEOUT, invalid_config, may_see_secrets, present_config, row_json, schema,
+    seal_config, secrets, type_schema, types::is_live, Peer, Shared,
+};
+use crate::{
+    auth::{Admin, Caller, Ingest, Read},
+    error::{ApiError, ApiResult},
+    extract::{ApiJson, ApiQuery},
+    state::AppState,
+};
+
+#[derive(Debug, Deserialize)]
+pub struct ListQuery {
+    #[serde(rename = "type")]
+    pub ty: Option<String>,
+}
+
+async fn load(state: &AppState, tenant: &str, id: &str) -> ApiResult<Integration> {
+    state
+        .store
+        .get_integration(tenant, id)
+        .await?
+        .ok_or_else(|| ApiError::NotFound(format!("no integration `{id}`")))
+}
+
+/// Renders rows, looking each type's schema up once.
+async fn render(
+    state: &AppState,
+    shared: &Shared,
+    rows: &[Integration],
+    clear: bool,
+) -> ApiResult<Vec<Value>> {
+    let sbox = shared.secrets()?;
+    let mut types: HashMap<String, Option<ConnectorType>> = HashMap::new();
+    let mut out = Vec::with_capacity(rows.len());
+    for i in rows {
+        if !types.contains_key(&i.integration_type) {
+            let t = state.store.get_connector_type(&i.integration_type).await?;
+            types.insert(i.integration_type.clone(), t);
+        }
+        let (_, paths) = type_schema(types[&i.integration_type].as_ref());
+        let config = present_config(sbox, &paths, i, clear);
+        let status = state
+            .store
+            .get_integration_status(&i.tenant_id, &i.id)
+            .await?;
+        out.push(row_json(i, config, status.as_ref()));
+    }
+    Ok(out)
+}
+
+fn clear_for(
+    state: &AppState,
+    shared: &Shared,
+    caller: &Caller,
+    headers: &HeaderMap,
+    peer: &Peer,
+) -> bool {
+    may_see_secrets(state, shared, caller, headers, peer.0)
+}
+
+/// A bare array, as the seed's clients expect.
+pub async fn list(
+    State(state): State<AppState>,
+    Extension(shared): Extension<Shared>,
+    Read(caller): Read,
+    headers: HeaderMap,
+    peer: Peer,
+    ApiQuery(q): ApiQuery<ListQuery>,
+) -> ApiResult<Json<Vec<Value>>> {
+    let ty = q.ty.as_deref().filter(|t| !t.is_empty());
+    let rows = state
+        .store
+        .list_integrations(Some(caller.tenant()), ty)
+        .await?;
+    let clear = clear_for(&state, &shared, &caller, &headers, &peer);
+    Ok(Json(render(&state, &shared, &rows, clear).await?))
+}
+
+pub async fn get_one(
+    State(state): State<AppState>,
+    Extension(shared): Extension<Shared>,
+    Read(caller): Read,
+    headers: HeaderMap,
+    peer: Peer,
+    Path(id): Path<String>,
+) -> ApiResult<Json<Value>> {
+    let i = load(&state, caller.tenant(), &id).await?;
+    let clear = clear_for(&state, &shared, &caller, &headers, &peer);
+    let mut rows = render(&state, &shared, std::slice::from_ref(&i), clear).await?;
+    Ok(Json(rows.remove(0)))
+}
+
+#[derive(Debug, Deserialize)]
+pub struct CreateBody {
+    #[serde(rename = "type")]
+    pub ty: String,
+    #[serde(default)]
+    pub name: Option<String>,
+    pub config: Value,
+    #[serde(default)]
+    pub enabled: Option<bool>,
+}
+
+/// Validates a clear config against its type; `Err` is the 400 response.
+pub fn check_config(t: &ConnectorType, config: &Value) -> Result<(), Response> {
+    let (schema, paths) = type_schema(Some(t));
+    let problems = schema::validate(&schema, config, &|p| paths.matches_dotted(p));
+    if problems.is_empty() {
+        Ok(())
+    } else {
+        Err(invalid_config(&problems))
+    }
+}
+
+async fn known_type(state: &AppState, ty: &str) -> ApiResult<ConnectorType> {
+    if let Some(t) = state.store.get_connector_type(ty).await? {
+        return Ok(t);
+    }
+    let known: Vec<String> = state
+        .store
+        .list_connector_types()
+        .await?
+        .into_iter()
+        .map(|t| t.id)
+        .collect();
+    Err(ApiError::invalid(
+        "type",
+        format!(
+            "unknown integration type `{ty}`: no connector has registered it (registered: {}). Start the connector first.",
+            if known.is_empty() { "none".to_string() } else { known.join(", ") }
+        ),
+    ))
+}
+
+/// `201 {id, tenant_id, registered_at}` (the seed's answer) plus the row.
+pub async fn create(
+    State(state): State<AppState>,
+    Extension(shared): Extension<Shared>,
+    Admin(caller): Admin,
+    ApiJson(body): ApiJson<CreateBody>,
+) -> ApiResult<Response> {
+    let t = known_type(&state, &body.ty).await?;
+    if !body.config.is_object() {
+        return Err(ApiError::invalid("config", "config must be an object"));
+    }
+    if let Err(resp) = check_config(&t, &body.config) {
+        return Ok(resp);
+    }
+    let name = body
+        .name
+        .filter(|n| !n.trim().is_empty())
+        .or_else(|| {
+            body.config
+                .get("name")
+                .and_then(Value::as_str)
+                .map(String::from)
+        })
+        .unwrap_or_default();
+    let sbox = shared.secrets()?;
+    let (_, paths) = type_schema(Some(&t));
+    let now = Utc::now();
+    let id = painchain_core::new_id();
+    let i = Integration {
+        id: id.clone(),
+        tenant_id: caller.tenant().to_string(),
+        integration_type: t.id.clone(),
+        name,
+        config: seal_config(sbox, &paths, caller.tenant(), &id, &body.config),
+        status: "active".into(),
+        enabled: body.enabled.unwrap_or(true),
+        managed_by: None,
+        last_sync: None,
+        registered_at: now,
+        updated_at: now,
+    };
+    state.store.create_integration(&i).await?;
+    tracing::info!(integration = %id, r#type = %t.id, tenant = caller.tenant(), "integration created");
+    let mut row = row_json(&i, present_config(sbox, &paths, &i, false), None);
+    row["tenant_id"] = json!(i.tenant_id);
+    row["registered_at"] = json!(painchain_core::time::format(now));
+    Ok((StatusCode::CREATED, Json(row)).into_response())
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct UpdateBody {
+    #[serde(default)]
+    pub name: Option<String>,
+    #[serde(default)]
+    pub config: Option<Value>,
+    #[serde(default)]
+    pub enabled: Option<bool>,
+    /// What the seed's connectors send after a poll.
+    #[serde(default)]
+    pub last_sync: Option<String>,
+    /// The seed's status string; accepted and ignored (status comes from
+    /// connector reports).
+    #[serde(default)]
+    pub status: Option<String>,
+    /// Read-only fields a client may echo back from a GET; ignored.
+    #[serde(default, rename = "type")]
+    pub ty: Option<Value>,
+    #[serde(default)]
+    pub id: Option<Value>,
+}
+
+fn managed_refusal(i: &Integration) -> Response {
+    let body = json!({"error": {
+        "code": "managed_by_config",
+        "message": format!(
+            "integration `{}` is declared in the config file (managedBy: config): change it there and restart PainChain",
+            i.name
+        ),
+    }});
+    (StatusCode::CONFLICT, Json(body)).into_response()
+}
+
+/// Partial update. `{lastSync}` alone needs an ingest token (connectors);
+/// anything else needs admin, and is refused for config-managed rows.
+/// Secrets sent back masked (`••••1234`) keep their stored value.
+pub async fn update(
+    State(state): State<AppState>,
+    Extension(shared): Extension<Shared>,
+    Ingest(caller): Ingest,
+    Path(id): Path<String>,
+    ApiJson(body): ApiJson<UpdateBody>,
+) -> ApiResult<Response> {
+    let mut i = load(&state, caller.tenant(), &id).await?;
+    let edits = body.name.is_some() || body.config.is_some() || body.enabled.is_some();
+    if edits && !caller.scope.allows(Scope::Admin) {
+        return Err(ApiError::Forbidden(
+            "changing an integration needs an admin token (ingest tokens may only send {lastSync})"
+                .into(),
+        ));
+    }
+    if edits && i.managed_by.as_deref() == Some("config") {
+        return Ok(managed_refusal(&i));
+    }
+    let sbox = shared.secrets()?;
+    let t = state.store.get_connector_type(&i.integration_type).await?;
+    let (_, paths) = type_schema(t.as_ref());
+    if let Some(ls) = &body.last_sync {
+        i.last_sync = Some(painchain_core::time::parse(ls).ok_or_else(|| {
+            ApiError::invalid("lastSync", "lastSync must be an RFC 3339 date-time")
+        })?);
+    }
+    if let Some(n) = body.name.filter(|n| !n.trim().is_empty()) {
+        i.name = n;
+    }
+    if let Some(e) = body.enabled {
+        i.enabled = e;
+    }
+    if let Some(mut config) = body.config {
+        if !config.is_object() {
+            return Err(ApiError::invalid("config", "config must be an object"));
+        }
+        // Masked secrets mean "unchanged": put the stored clear value back.
+        let old = present_config(sbox, &paths, &i, true);
+        let mut missing = None;
+        paths.map(&mut config, &mut |path, v| {
+            if secrets::is_mask(v) {
+                let pointer = format!("/{}", path.join("/"));
+                match old.pointer(&pointer) {
+                    Some(o) if !o.is_null() => *v = o.clone(),
+                    _ => missing = Some(format!("config.{}", path.join("."))),
+                }
+            }
+        });
+        if let Some(m) = missing {
+            return Err(ApiError::invalid(
+                m.clone(),
+                format!("{m}: send the secret itself, not its masked form"),
+            ));
+        }
+        if let Some(t) = &t {
+            if let Err(resp) = check_config(t, &config) {
+                return Ok(resp);
+            }
+        }
+        i.config = seal_config(sbox, &paths, &i.tenant_id, &i.id, &config);
+    }
+    i.updated_at = Utc::now();
+    state.store.update_integration(&i).await?;
+    let status = state
+        .store
+        .get_integration_status(&i.tenant_id, &i.id)
+        .await?;
+    let clear = caller.scope.allows(Scope::Ingest) && state.config.auth.enabled;
+    Ok(Json(row_json(
+        &i,
+        present_config(sbox, &paths, &i, clear),
+        status.as_ref(),
+    ))
+    .into_response())
+}
+
+#[derive(Debug, Deserialize)]
+pub struct DeleteQuery {
+    #[serde(default)]
+    pub purge: Option<bool>,
+}
+
+/// `204`. The integration's events stay unless `?purge=true`; its
+/// connector stops collecting within seconds (next control poll).
+pub async fn delete(
+    State(state): State<AppState>,
+    Extension(shared): Extension<Shared>,
+    Admin(caller): Admin,
+    Path(id): Path<String>,
+    ApiQuery(q): ApiQuery<DeleteQuery>,
+) -> ApiResult<Response> {
+    let i = load(&state, caller.tenant(), &id).await?;
+    if i.managed_by.as_deref() == Some("config") {
+        return Ok(managed_refusal(&i));
+    }
+    if q.purge.unwrap_or(false) {
+        let n = state
+            .store
+            .delete_integration_events(caller.tenant(), &id)
+            .await?;
+        tracing::info!(integration = %id, events = n, "purged events");
+    }
+    state.store.delete_integration(caller.tenant(), &id).await?;
+    shared.forget_known(caller.tenant(), &id);
+    Ok(StatusCode::NO_CONTENT.into_response())
+}
+
+/// Asks the type's connector to collect now (picked up within ~2 s).
+pub async fn sync_now(
+    State(state): State<AppState>,
+    Extension(shared): Extension<Shared>,
+    Ingest(caller): Ingest,
+    Path(id): Path<String>,
+) -> ApiResult<Response> {
+    let i = load(&state, caller.tenant(), &id).await?;
+    if !i.enabled {
+        return Err(ApiError::Conflict(format!(
+            "integration `{}` is disabled; enable it first",
+            i.name
+        )));
+    }
+    let live = state
+        .store
+        .get_connector_type(&i.integration_type)
+        .await?
+        .is_some_and(|t| is_live(&t));
+    shared
+        .control
+        .request_sync(caller.tenant(), &i.integration_type, &id);
+    let message = if live {
+        "sync requested; the connector picks it up within seconds".to_string()
+    } else {
+        format!(
+            "sync queued, but no live `{}` connector is polling: start one to collect",
+            i.integration_type
+        )
+    };
+    Ok((
+        StatusCode::ACCEPTED,
+        Json(json!({"queued": true, "live": live, "message": message})),
+    )
+        .into_response())
+}
+
+/// Asks the type's live connector to test the connection and waits for its
+/// answer (a few seconds at most).
+pub async fn test(
+    State(state): State<AppState>,
+    Extension(shared): Extension<Shared>,
+    Ingest(caller): Ingest,
+    Path(id): Path<String>,
+) -> ApiResult<Response> {
+    let i = load(&state, caller.tenant(), &id).await?;
+    let t = state.store.get_connector_type(&i.integration_type).await?;
+    if !t.as_ref().is_some_and(is_live) {
+        let body = json!({"ok": false, "error": {
+            "code": "no_live_connector",
+            "message": format!(
+                "no live `{}` connector: none has polled the server in the last 30 s. Start it (painchain connector {} ...) and retry.",
+                i.integration_type, i.integration_type
+            ),
+        }});
+        return Ok((StatusCode::SERVICE_UNAVAILABLE, Json(body)).into_response());
+    }
+    let (test_id, rx) = shared
+        .control
+        .request_test(caller.tenant(), &i.integration_type, &id);
+    match tokio::time::timeout(TEST_TIMEOUT, rx).await {
+        Ok(Ok(Ok(()))) => Ok(Json(json!({"ok": true, "message": "connection ok"})).into_response()),
+        Ok(Ok(Err(e))) => Ok(Json(
+            json!({"ok": false, "message": e, "error": {"code": "test_failed", "message": e}}),
+        )
+        .into_response()),
+        _ => {
+            shared.control.forget_test(&test_id);
+            let body = json!({"ok": false, "error": {
+                "code": "test_timeout",
+                "message": format!("the `{}` connector did not answer within {}s", i.integration_type, TEST_TIMEOUT.as_secs()),
+            }});
+            Ok((StatusCode::GATEWAY_TIMEOUT, Json(body)).into_response())
+        }
+    }
+}

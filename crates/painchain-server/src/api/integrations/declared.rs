@@ -1,0 +1,1 @@
+//! Config-as-code integrations (filled in later).

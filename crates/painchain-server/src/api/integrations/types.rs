@@ -1,0 +1,277 @@
+//! Connector types: registration (idempotent upsert) and reads.
+
+use axum::{
+    extract::{Path, State},
+    http::{header, HeaderValue, StatusCode},
+    response::{IntoResponse, Response},
+    Extension, Json,
+};
+use base64::{engine::general_purpose::STANDARD, Engine};
+use chrono::Utc;
+use painchain_store::ConnectorType;
+use serde::Deserialize;
+use serde_json::{json, Value};
+
+use super::{schema, Shared, LIVE_WINDOW};
+use crate::{
+    auth::{Ingest, Read},
+    error::{ApiError, ApiResult},
+    extract::ApiJson,
+    state::AppState,
+};
+
+/// Decoded logos larger than this are refused (they are inlined in lists).
+pub const MAX_LOGO_BYTES: usize = 128 * 1024;
+
+/// The body of `POST /api/integrations/types/register` (the seed's
+/// `metadata.json`).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct TypeRegistration {
+    pub id: String,
+    #[serde(default)]
+    pub display_name: Option<String>,
+    #[serde(default)]
+    pub color: Option<String>,
+    #[serde(default)]
+    pub logo: Option<String>,
+    #[serde(default)]
+    pub description: Option<String>,
+    #[serde(default)]
+    pub config_schema: Option<Value>,
+}
+
+fn valid_type_id(id: &str) -> bool {
+    !id.is_empty()
+        && id.len() <= 64
+        && id.bytes().next().is_some_and(|b| b.is_ascii_alphanumeric())
+        && id
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-' || b == b'_')
+}
+
+/// A logo data URI split into (MIME type, bytes), if acceptable: only
+/// `image/*`, base64, at most [`MAX_LOGO_BYTES`]. (The seed served any MIME
+/// type from its own origin: a stored XSS.)
+pub fn parse_logo(logo: &str) -> Result<(String, Vec<u8>), String> {
+    let rest = logo
+        .strip_prefix("data:")
+        .ok_or("logo must be a data URI such as data:image/png;base64,...")?;
+    let (meta, data) = rest
+        .split_once(',')
+        .ok_or("logo: malformed data URI (no comma)")?;
+    let mut parts = meta.split(';');
+    let mime = parts.next().unwrap_or("").trim().to_ascii_lowercase();
+    let is_base64 = parts.any(|p| p.trim().eq_ignore_ascii_case("base64"));
+    let sub = mime.strip_prefix("image/").ok_or_else(|| {
+        format!("logo must be an image (image/png, image/svg+xml, ...), got `{mime}`")
+    })?;
+    if sub.is_empty()
+        || !sub
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'+' | b'-' | b'.'))
+    {
+        return Err(format!("logo: invalid image type `{mime}`"));
+    }
+    if !is_base64 {
+        return Err("logo must be base64-encoded (data:image/...;base64,...)".into());
+    }
+    if data.len() > MAX_LOGO_BYTES * 4 / 3 + 8 {
+        return Err(format!("logo is larger than {} KiB", MAX_LOGO_BYTES / 1024));
+    }
+    let bytes = STANDARD
+        .decode(data.trim())
+        .map_err(|e| format!("logo: invalid base64: {e}"))?;
+    if bytes.len() > MAX_LOGO_BYTES {
+        return Err(format!("logo is larger than {} KiB", MAX_LOGO_BYTES / 1024));
+    }
+    Ok((mime, bytes))
+}
+
+/// Validates a registration into the stored row.
+pub fn to_connector_type(r: &TypeRegistration) -> Result<ConnectorType, ApiError> {
+    if !valid_type_id(&r.id) {
+        return Err(ApiError::invalid(
+            "id",
+            "id must be 1-64 lowercase letters, digits, - or _ (e.g. `github`)",
+        ));
+    }
+    let schema = r.config_schema.clone().ok_or_else(|| {
+        ApiError::invalid(
+            "configSchema",
+            "configSchema is required ({fields: [...]} or a JSON Schema)",
+        )
+    })?;
+    schema::normalize(&schema).map_err(|m| ApiError::invalid("configSchema", m))?;
+    let logo = r.logo.clone().filter(|l| !l.trim().is_empty());
+    if let Some(l) = &logo {
+        parse_logo(l).map_err(|m| ApiError::invalid("logo", m))?;
+    }
+    let short = |v: &Option<String>, field: &str, max: usize| -> Result<Option<String>, ApiError> {
+        match v {
+            Some(s) if s.len() > max => Err(ApiError::invalid(
+                field,
+                format!("{field} is longer than {max} bytes"),
+            )),
+            other => Ok(other.clone().filter(|s| !s.is_empty())),
+        }
+    };
+    let now = Utc::now();
+    Ok(ConnectorType {
+        id: r.id.clone(),
+        display_name: short(&r.display_name, "displayName", 200)?.unwrap_or_else(|| r.id.clone()),
+        color: short(&r.color, "color", 64)?,
+        logo,
+        description: short(&r.description, "description", 4000)?,
+        config_schema: schema,
+        registered_at: now,
+        last_heartbeat: Some(now),
+    })
+}
+
+/// Registers (or re-registers) a type, keeping its first registration time.
+pub async fn upsert_type(
+    store: &dyn painchain_store::Store,
+    r: &TypeRegistration,
+) -> Result<ConnectorType, ApiError> {
+    let mut t = to_connector_type(r)?;
+    if let Some(old) = store.get_connector_type(&t.id).await? {
+        t.registered_at = old.registered_at;
+    }
+    store.upsert_connector_type(&t).await?;
+    Ok(t)
+}
+
+pub async fn register(
+    State(state): State<AppState>,
+    Ingest(_caller): Ingest,
+    ApiJson(body): ApiJson<TypeRegistration>,
+) -> ApiResult<Json<Value>> {
+    let t = upsert_type(&*state.store, &body).await?;
+    tracing::info!(r#type = %t.id, "connector type registered");
+    Ok(Json(
+        json!({"id": t.id, "displayName": t.display_name, "registered": true}),
+    ))
+}
+
+pub fn is_live(t: &ConnectorType) -> bool {
+    t.last_heartbeat
+        .is_some_and(|h| (Utc::now() - h).to_std().unwrap_or_default() < LIVE_WINDOW)
+}
+
+fn type_json(t: &ConnectorType, full: bool) -> Value {
+    let mut v = json!({
+        "id": t.id,
+        "displayName": t.display_name,
+        "color": t.color,
+        "logo": t.logo.clone().unwrap_or_default(),
+        "logoUrl": t.logo.as_ref().map(|_| format!("/api/integrations/types/{}/logo", t.id)),
+        "description": t.description,
+        "configSchema": t.config_schema,
+        "registeredAt": painchain_core::time::format(t.registered_at),
+        "lastHeartbeat": t.last_heartbeat.map(painchain_core::time::format),
+        "live": is_live(t),
+    });
+    if full {
+        v["jsonSchema"] = schema::normalize(&t.config_schema).unwrap_or(Value::Null);
+    }
+    v
+}
+
+async fn find(state: &AppState, ty: &str) -> ApiResult<ConnectorType> {
+    state
+        .store
+        .get_connector_type(ty)
+        .await?
+        .ok_or_else(|| ApiError::NotFound(format!("no connector type `{ty}` is registered")))
+}
+
+pub async fn list(State(state): State<AppState>, Read(_): Read) -> ApiResult<Json<Vec<Value>>> {
+    let types = state.store.list_connector_types().await?;
+    Ok(Json(types.iter().map(|t| type_json(t, false)).collect()))
+}
+
+pub async fn get_one(
+    State(state): State<AppState>,
+    Read(_): Read,
+    Path(ty): Path<String>,
+) -> ApiResult<Json<Value>> {
+    Ok(Json(type_json(&find(&state, &ty).await?, true)))
+}
+
+pub async fn schema(
+    State(state): State<AppState>,
+    Read(_): Read,
+    Path(ty): Path<String>,
+) -> ApiResult<Json<Value>> {
+    let t = find(&state, &ty).await?;
+    Ok(Json(json!({
+        "id": t.id,
+        "displayName": t.display_name,
+        "configSchema": t.config_schema,
+        "jsonSchema": schema::normalize(&t.config_schema).unwrap_or(Value::Null),
+    })))
+}
+
+/// The logo bytes with their image type. `nosniff` and a sandboxing CSP so
+/// even an SVG opened directly can't run script on our origin.
+pub async fn logo(
+    State(state): State<AppState>,
+    Extension(_shared): Extension<Shared>,
+    Path(ty): Path<String>,
+) -> ApiResult<Response> {
+    let t = find(&state, &ty).await?;
+    let Some((mime, bytes)) = t.logo.as_deref().and_then(|l| parse_logo(l).ok()) else {
+        return Err(ApiError::NotFound(format!(
+            "connector type `{ty}` has no logo"
+        )));
+    };
+    let mut res = (StatusCode::OK, bytes).into_response();
+    let h = res.headers_mut();
+    h.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_str(&mime)
+            .unwrap_or(HeaderValue::from_static("application/octet-stream")),
+    );
+    h.insert(
+        "x-content-type-options",
+        HeaderValue::from_static("nosniff"),
+    );
+    h.insert(
+        header::CONTENT_SECURITY_POLICY,
+        HeaderValue::from_static("default-src 'none'; style-src 'unsafe-inline'; sandbox"),
+    );
+    h.insert(
+        header::CACHE_CONTROL,
+        HeaderValue::from_static("public, max-age=300"),
+    );
+    Ok(res)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn logos() {
+        assert!(parse_logo("data:image/png;base64,iVBORw0KGgo=").is_ok());
+        assert!(parse_logo("data:text/html;base64,PHNjcmlwdD4=")
+            .unwrap_err()
+            .contains("image"));
+        assert!(parse_logo("data:image/svg+xml,<svg/>")
+            .unwrap_err()
+            .contains("base64"));
+        assert!(parse_logo("https://x/logo.png").is_err());
+        let big = format!(
+            "data:image/png;base64,{}",
+            STANDARD.encode(vec![0u8; MAX_LOGO_BYTES + 1])
+        );
+        assert!(parse_logo(&big).unwrap_err().contains("KiB"));
+    }
+
+    #[test]
+    fn type_ids() {
+        assert!(valid_type_id("github") && valid_type_id("my-conn_2"));
+        assert!(!valid_type_id("GitHub") && !valid_type_id("") && !valid_type_id("a/b"));
+    }
+}
