@@ -108,7 +108,13 @@ pub async fn serve(
         tracing::info!("shutting down: finishing in-flight requests");
         let _ = signal_tx.send(true);
     };
-    let server = axum::serve(listener, app).with_graceful_shutdown(signal);
+    // Connect info: the integrations API tells loopback callers apart (who
+    // may see secrets when auth is off).
+    let server = axum::serve(
+        listener,
+        app.into_make_service_with_connect_info::<std::net::SocketAddr>(),
+    )
+    .with_graceful_shutdown(signal);
     let mut down = rx;
     let deadline = async move {
         let _ = down.wait_for(|d| *d).await;

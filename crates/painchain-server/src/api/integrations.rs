@@ -62,8 +62,6 @@ pub struct Integrations {
     pub secrets: Result<SecretBox, String>,
     pub control: control::Control,
     pub unauth_secrets: UnauthSecrets,
-    /// (tenant, integration id) known to exist, for the events check.
-    known: std::sync::Mutex<std::collections::HashMap<(String, String), std::time::Instant>>,
 }
 
 pub type Shared = Arc<Integrations>;
@@ -94,7 +92,6 @@ impl Integrations {
             secrets,
             control: control::Control::default(),
             unauth_secrets,
-            known: Default::default(),
         }
     }
 
@@ -331,20 +328,20 @@ pub fn invalid_config(problems: &[schema::Problem]) -> Response {
     (StatusCode::BAD_REQUEST, Json(body)).into_response()
 }
 
+/// (tenant, integration id) known to exist, for the events check. Global
+/// so the events API needs no handle on this module's state.
+static KNOWN: std::sync::LazyLock<
+    std::sync::Mutex<std::collections::HashMap<(String, String), std::time::Instant>>,
+> = std::sync::LazyLock::new(Default::default);
+
 /// Checks that an event's `integrationId` names an integration of the
-/// tenant (called by the events API). Positive answers are cached briefly.
-pub async fn check_integration(
-    store: &dyn Store,
-    shared: Option<&Integrations>,
-    tenant: &str,
-    id: &str,
-) -> Result<(), ApiError> {
+/// tenant (for the events API: `404` with a clear message otherwise).
+/// Positive answers are cached for 30 s so ingest stays one query.
+pub async fn check_integration(store: &dyn Store, tenant: &str, id: &str) -> Result<(), ApiError> {
     let key = (tenant.to_string(), id.to_string());
-    if let Some(s) = shared {
-        if let Some(at) = s.known.lock().unwrap().get(&key) {
-            if at.elapsed() < Duration::from_secs(30) {
-                return Ok(());
-            }
+    if let Some(at) = KNOWN.lock().unwrap().get(&key) {
+        if at.elapsed() < Duration::from_secs(30) {
+            return Ok(());
         }
     }
     if store.get_integration(tenant, id).await?.is_none() {
@@ -352,21 +349,18 @@ pub async fn check_integration(
             "integrationId `{id}` is not an integration of this tenant (create it with POST /api/integrations, or leave integrationId out)"
         )));
     }
-    if let Some(s) = shared {
-        let mut k = s.known.lock().unwrap();
-        if k.len() > 10_000 {
-            k.clear();
-        }
-        k.insert(key, std::time::Instant::now());
+    let mut k = KNOWN.lock().unwrap();
+    if k.len() > 10_000 {
+        k.clear();
     }
+    k.insert(key, std::time::Instant::now());
     Ok(())
 }
 
-impl Integrations {
-    pub fn forget_known(&self, tenant: &str, id: &str) {
-        self.known
-            .lock()
-            .unwrap()
-            .remove(&(tenant.to_string(), id.to_string()));
-    }
+/// Forgets a deleted integration at once on this replica.
+pub fn forget_known(tenant: &str, id: &str) {
+    KNOWN
+        .lock()
+        .unwrap()
+        .remove(&(tenant.to_string(), id.to_string()));
 }

@@ -322,7 +322,6 @@ pub struct DeleteQuery {
 /// connector stops collecting within seconds (next control poll).
 pub async fn delete(
     State(state): State<AppState>,
-    Extension(shared): Extension<Shared>,
     Admin(caller): Admin,
     Path(id): Path<String>,
     ApiQuery(q): ApiQuery<DeleteQuery>,
@@ -339,7 +338,7 @@ pub async fn delete(
         tracing::info!(integration = %id, events = n, "purged events");
     }
     state.store.delete_integration(caller.tenant(), &id).await?;
-    shared.forget_known(caller.tenant(), &id);
+    super::forget_known(caller.tenant(), &id);
     Ok(StatusCode::NO_CONTENT.into_response())
 }
 

@@ -4,7 +4,7 @@ use axum::{
     extract::{Path, State},
     http::{header, HeaderValue, StatusCode},
     response::{IntoResponse, Response},
-    Extension, Json,
+    Json,
 };
 use base64::{engine::general_purpose::STANDARD, Engine};
 use chrono::Utc;
@@ -12,7 +12,7 @@ use painchain_store::ConnectorType;
 use serde::Deserialize;
 use serde_json::{json, Value};
 
-use super::{schema, Shared, LIVE_WINDOW};
+use super::{schema, LIVE_WINDOW};
 use crate::{
     auth::{Ingest, Read},
     error::{ApiError, ApiResult},
@@ -215,11 +215,7 @@ pub async fn schema(
 
 /// The logo bytes with their image type. `nosniff` and a sandboxing CSP so
 /// even an SVG opened directly can't run script on our origin.
-pub async fn logo(
-    State(state): State<AppState>,
-    Extension(_shared): Extension<Shared>,
-    Path(ty): Path<String>,
-) -> ApiResult<Response> {
+pub async fn logo(State(state): State<AppState>, Path(ty): Path<String>) -> ApiResult<Response> {
     let t = find(&state, &ty).await?;
     let Some((mime, bytes)) = t.logo.as_deref().and_then(|l| parse_logo(l).ok()) else {
         return Err(ApiError::NotFound(format!(
