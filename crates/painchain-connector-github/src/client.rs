@@ -42,11 +42,15 @@ pub enum GithubError {
 
 impl GithubError {
     /// Errors that concern the whole integration (not one repository):
-    /// polling the other repositories would fail the same way.
+    /// polling the other repositories would fail the same way (and, for an
+    /// unreachable host, slowly).
     pub fn is_fatal(&self) -> bool {
         matches!(
             self,
-            GithubError::Unauthorized | GithubError::RateLimited { .. } | GithubError::Config(_)
+            GithubError::Unauthorized
+                | GithubError::RateLimited { .. }
+                | GithubError::Config(_)
+                | GithubError::Transport(_)
         )
     }
 }

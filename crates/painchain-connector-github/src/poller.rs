@@ -191,8 +191,9 @@ impl Poller {
         }
 
         let repos = out.repositories.clone();
+        let mut stopped = false;
         for name in &repos {
-            if out.deferred_until.is_some() {
+            if stopped || out.deferred_until.is_some() {
                 break;
             }
             let mut rc = next.repos.get(name).cloned().unwrap_or_default();
@@ -218,12 +219,20 @@ impl Poller {
                         message: GithubError::RateLimited { until }.to_string(),
                     });
                 }
+                // GitHub unreachable: keep what we have, stop asking.
+                Err(e @ GithubError::Transport(_)) => {
+                    out.errors.push(RepoError {
+                        repo: name.clone(),
+                        message: e.to_string(),
+                    });
+                    stopped = true;
+                }
                 Err(e) => return Err(e),
             }
         }
 
         // Forget repositories no longer configured (the cursor stays small).
-        if out.deferred_until.is_none() {
+        if !stopped && out.deferred_until.is_none() {
             let keep: HashSet<&String> = out.repositories.iter().collect();
             next.repos.retain(|k, _| keep.contains(k));
         }

@@ -117,6 +117,11 @@ pub fn process_webhook(
         .map(str::trim)
         .filter(|e| !e.is_empty())
         .ok_or(WebhookError::MissingEvent)?;
+    if config.webhook.enabled == Some(false) {
+        return Ok(Outcome::Ignored(
+            "webhooks are disabled for this integration (webhook.enabled: false)".into(),
+        ));
+    }
     let mut out = parse_at(event, delivery_id, body, Some(config), Utc::now())?;
     if let (Outcome::Events(evs), Some(id)) = (&mut out, integration_id) {
         for e in evs {

@@ -466,3 +466,21 @@ async fn test_connection_checks_token_and_each_repository() {
         "Authenticated as octocat; all 1 repositories accessible"
     );
 }
+
+#[tokio::test]
+async fn unreachable_github_stops_the_poll_at_once() {
+    let server = MockServer::start().await;
+    let mut cfg = config(&server, json!({"repositories": ["a/b", "c/d"]}));
+    // Nothing listens on port 1: connections are refused.
+    cfg.api_url = "http://127.0.0.1:1".into();
+    let started = Instant::now();
+    let out = Poller::new(cfg)
+        .unwrap()
+        .poll_at(&PollCursor::default(), now())
+        .await
+        .unwrap();
+    assert!(started.elapsed().as_secs() < 10);
+    assert_eq!(out.errors.len(), 1, "{:?}", out.errors);
+    assert!(out.errors[0].message.starts_with("could not reach GitHub"));
+    assert!(out.events.is_empty());
+}

@@ -178,6 +178,11 @@ fn config_filters_repositories_kinds_and_branches() {
         deliver(&runs_only, rel, Some(&sig)),
         Ok(WebhookOutcome::Ignored(_))
     ));
+    let disabled = config(json!({"webhook": {"secret": SECRET, "enabled": false}}));
+    assert!(matches!(
+        deliver(&disabled, rel, Some(&sig)),
+        Ok(WebhookOutcome::Ignored(r)) if r.contains("disabled")
+    ));
     let other_repo = config(json!({"repositories": ["acme/api"]}));
     assert!(matches!(
         deliver(&other_repo, rel, Some(&sig)),
