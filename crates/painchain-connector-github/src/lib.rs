@@ -12,7 +12,7 @@
 //!   server's `POST /api/webhooks/github/:integrationId`;
 //! - [`client`] + [`poller`] (I/O): incremental, conditional, rate-limit
 //!   aware polling with a serialisable [`cursor::PollCursor`];
-//! - [`config`] and [`metadata`]: the integration config and what the
+//! - [`config`] and [`mod@metadata`]: the integration config and what the
 //!   connector type registers;
 //! - [`source`]: [`GithubConnector`] for the SDK runtime.
 
