@@ -282,13 +282,10 @@ impl Config {
             let path = e.path().to_string();
             let inner = e.into_inner();
             let mut message = inner.to_string();
-            // serde_yaml appends " at line N column M"; keep it (it helps),
-            // but name the key ourselves so the line always starts with it.
+            // serde_path_to_error's path already ends with an unknown key's
+            // name (`auth.enabeld`), so it always names the culprit.
             let key = if path == "." || path.is_empty() {
-                // Unknown top-level fields have no path yet: the message names them.
                 unknown_field(&message).unwrap_or_else(|| "config file".into())
-            } else if let Some(f) = unknown_field(&message) {
-                format!("{path}.{f}")
             } else {
                 path
             };

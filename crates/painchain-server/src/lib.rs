@@ -157,3 +157,6 @@ pub async fn shutdown_signal() {
         _ = term => {},
     }
 }
+
+#[cfg(feature = "testing")]
+pub mod testing;

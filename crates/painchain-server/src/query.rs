@@ -36,17 +36,27 @@ pub struct EventParams {
     pub team: Vec<String>,
     #[serde(default, rename = "ref")]
     pub refs: Vec<String>,
-    pub q: Option<String>,
-    pub start_date: Option<String>,
-    pub end_date: Option<String>,
-    pub since: Option<String>,
-    pub limit: Option<String>,
-    pub cursor: Option<String>,
-    pub offset: Option<String>,
+    #[serde(default)]
+    pub q: Vec<String>,
+    #[serde(default)]
+    pub start_date: Vec<String>,
+    #[serde(default)]
+    pub end_date: Vec<String>,
+    #[serde(default)]
+    pub since: Vec<String>,
+    #[serde(default)]
+    pub limit: Vec<String>,
+    #[serde(default)]
+    pub cursor: Vec<String>,
+    #[serde(default)]
+    pub offset: Vec<String>,
     // Timeline only.
-    pub group_by: Option<String>,
-    pub stack_by: Option<String>,
-    pub interval: Option<String>,
+    #[serde(default)]
+    pub group_by: Vec<String>,
+    #[serde(default)]
+    pub stack_by: Vec<String>,
+    #[serde(default)]
+    pub interval: Vec<String>,
 }
 
 /// A parsed filter. `matches_nothing` is set when a team has no tags: the
@@ -65,8 +75,17 @@ fn non_empty(v: &[String]) -> Vec<String> {
         .collect()
 }
 
-fn opt(v: &Option<String>) -> Option<&str> {
-    v.as_deref().map(str::trim).filter(|s| !s.is_empty())
+/// A parameter that may appear once; repeating it is an error naming it
+/// (rather than silently taking one of the values).
+fn one<'a>(param: &str, v: &'a [String]) -> Result<Option<&'a str>, ApiError> {
+    match v {
+        [] => Ok(None),
+        [x] => Ok(Some(x.trim()).filter(|s| !s.is_empty())),
+        _ => Err(ApiError::invalid(
+            param,
+            format!("`{param}` may be given only once"),
+        )),
+    }
 }
 
 fn parse_time(param: &str, v: &str) -> Result<chrono::DateTime<Utc>, ApiError> {
@@ -100,7 +119,7 @@ impl EventParams {
             })?;
             f.refs.push(parsed);
         }
-        if let Some(q) = opt(&self.q) {
+        if let Some(q) = one("q", &self.q)? {
             if q.len() > MAX_Q_LEN {
                 return Err(ApiError::invalid(
                     "q",
@@ -109,13 +128,13 @@ impl EventParams {
             }
             f.q = Some(q.to_string());
         }
-        if let Some(v) = opt(&self.start_date) {
+        if let Some(v) = one("startDate", &self.start_date)? {
             f.start = Some(parse_time("startDate", v)?);
         }
-        if let Some(v) = opt(&self.end_date) {
+        if let Some(v) = one("endDate", &self.end_date)? {
             f.end = Some(parse_time("endDate", v)?);
         }
-        if let Some(v) = opt(&self.since) {
+        if let Some(v) = one("since", &self.since)? {
             let d = time::parse_duration(v).ok_or_else(|| {
                 ApiError::invalid(
                     "since",
@@ -164,7 +183,7 @@ impl EventParams {
     /// `limit`, `cursor`, `offset`. Limits above the maximum are clamped
     /// (old clients ask for large pages); zero or non-numbers are errors.
     pub fn page(&self, default_limit: u32) -> Result<Page, ApiError> {
-        let limit = match opt(&self.limit) {
+        let limit = match one("limit", &self.limit)? {
             None => default_limit,
             Some(v) => match v.parse::<u64>() {
                 Ok(0) | Err(_) => {
@@ -176,13 +195,13 @@ impl EventParams {
                 Ok(n) => n.min(MAX_LIMIT as u64) as u32,
             },
         };
-        let cursor = match opt(&self.cursor) {
+        let cursor = match one("cursor", &self.cursor)? {
             None => None,
             Some(v) => Some(Cursor::decode(v).ok_or_else(|| {
                 ApiError::invalid("cursor", "`cursor` is not a cursor this server issued")
             })?),
         };
-        let offset = match opt(&self.offset) {
+        let offset = match one("offset", &self.offset)? {
             None => None,
             Some(v) => Some(v.parse::<u32>().map_err(|_| {
                 ApiError::invalid(
@@ -193,23 +212,27 @@ impl EventParams {
         };
         Ok(Page {
             limit,
-            cursor,
             // A cursor already says where to start.
-            offset: if self.cursor.is_some() { None } else { offset },
+            offset: if cursor.is_some() { None } else { offset },
+            cursor,
         })
     }
 
     pub fn group_by(&self) -> Result<GroupBy, ApiError> {
-        parse_group("groupBy", opt(&self.group_by), GroupBy::Project)
+        parse_group("groupBy", one("groupBy", &self.group_by)?, GroupBy::Project)
     }
 
     pub fn stack_by(&self) -> Result<GroupBy, ApiError> {
-        parse_group("stackBy", opt(&self.stack_by), GroupBy::Connector)
+        parse_group(
+            "stackBy",
+            one("stackBy", &self.stack_by)?,
+            GroupBy::Connector,
+        )
     }
 
     /// `interval` in seconds: a number, or `5m` / `1h` / `1d`. `None` = auto.
     pub fn interval_secs(&self) -> Result<Option<i64>, ApiError> {
-        let Some(v) = opt(&self.interval) else {
+        let Some(v) = one("interval", &self.interval)? else {
             return Ok(None);
         };
         if v == "auto" {

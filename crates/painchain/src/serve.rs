@@ -1,0 +1,77 @@
+//! `painchain serve`, and opening the configured store for `--local` commands.
+
+use std::sync::Arc;
+
+use anyhow::{Context, Result};
+use painchain_server::config::{Config, LogFormat, Overrides};
+use painchain_store::Store;
+use tracing_subscriber::EnvFilter;
+
+use crate::cli::{ServeArgs, StoreArgs};
+
+fn env(key: &str) -> Option<String> {
+    std::env::var(key).ok()
+}
+
+/// defaults → YAML → environment → flags. A `ConfigError` here ends the
+/// process with exit code 2 (see `main`).
+pub fn load_config(store: &StoreArgs, overrides: Overrides) -> Result<Config> {
+    let overrides = Overrides {
+        data_dir: store.data_dir.clone(),
+        database_url: store.database_url.clone(),
+        ..overrides
+    };
+    Ok(Config::load(store.config.as_deref(), &env, &overrides)?)
+}
+
+fn init_logging(config: &Config) {
+    // RUST_LOG, when set, beats the configured level (debugging aid).
+    let filter = EnvFilter::try_from_default_env()
+        .or_else(|_| EnvFilter::try_new(&config.log.level))
+        .unwrap_or_else(|_| EnvFilter::new("info"));
+    let builder = tracing_subscriber::fmt().with_env_filter(filter);
+    let _ = match config.log.format {
+        LogFormat::Json => builder.json().try_init(),
+        LogFormat::Text => builder.try_init(),
+    };
+}
+
+pub async fn open_local_store(args: &StoreArgs) -> Result<Arc<dyn Store>> {
+    let config = load_config(args, Overrides::default())?;
+    painchain_server::store::open_store(&config)
+        .await
+        .context("cannot open the store")
+}
+
+pub async fn run(args: ServeArgs) -> Result<()> {
+    let config = load_config(
+        &args.store,
+        Overrides {
+            bind: args.bind.clone(),
+            auth_disabled: args.no_auth,
+            retention: args.retention.clone(),
+            log_level: args.log_level.clone(),
+            ..Default::default()
+        },
+    )?;
+    init_logging(&config);
+    match &config.database_url {
+        Some(_) => tracing::info!("opening PostgreSQL store"),
+        None => tracing::info!(path = %config.sqlite_path().display(), "opening SQLite store"),
+    }
+    let store = painchain_server::store::open_store(&config)
+        .await
+        .context("cannot open the store")?;
+    painchain_server::log_startup(&config, store.backend());
+    let listener = match tokio::net::TcpListener::bind(config.bind).await {
+        Ok(l) => l,
+        Err(e) => {
+            store.close().await;
+            return Err(e).with_context(|| format!("cannot listen on {}", config.bind));
+        }
+    };
+    let addr = listener.local_addr()?;
+    tracing::info!("listening on http://{addr}");
+    painchain_server::serve(listener, store, config, painchain_server::shutdown_signal()).await?;
+    Ok(())
+}
