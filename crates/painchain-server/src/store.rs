@@ -8,11 +8,9 @@ use painchain_store::{Store, StoreError};
 use crate::config::Config;
 
 pub async fn open_store(config: &Config) -> Result<Arc<dyn Store>, StoreError> {
-    if let Some(_url) = &config.database_url {
-        // TODO(store): PgStore::connect(url) once it lands.
-        return Err(StoreError::Corrupt(
-            "PostgreSQL store not available yet".into(),
-        ));
+    if let Some(url) = &config.database_url {
+        let store = painchain_store::PgStore::connect(url.expose()).await?;
+        return Ok(Arc::new(store));
     }
     std::fs::create_dir_all(&config.data_dir).map_err(|e| {
         StoreError::Corrupt(format!(
