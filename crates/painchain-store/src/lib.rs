@@ -12,6 +12,8 @@ mod fts;
 pub mod model;
 mod postgres;
 mod query;
+mod read;
+mod rollup;
 mod sqlite;
 #[cfg(feature = "testing")]
 pub mod testing;
@@ -125,6 +127,10 @@ pub trait Store: Send + Sync + 'static {
     async fn create_integration(&self, i: &Integration) -> Result<()>;
     async fn update_integration(&self, i: &Integration) -> Result<()>;
     async fn get_integration(&self, tenant: &str, id: &str) -> Result<Option<Integration>>;
+    /// Looks an integration up by id alone (ids are unique across tenants),
+    /// for callers that learn the tenant from the row: webhook deliveries,
+    /// authenticated by the integration's own secret rather than a token.
+    async fn get_integration_any_tenant(&self, id: &str) -> Result<Option<Integration>>;
     /// `None` tenant lists every tenant's (connector processes serving all).
     async fn list_integrations(
         &self,

@@ -102,6 +102,7 @@ conformance!(
     tokens_lifecycle,
     connector_types_upsert,
     integrations_crud_cursors_status,
+    integration_lookup_across_tenants,
     integration_tags_match_the_tag_filter,
     tenants_are_isolated,
     reopening_keeps_data,
@@ -1134,6 +1135,33 @@ async fn connector_types_upsert(ctx: &Ctx) {
     );
     assert!(s.get_connector_type("nope").await.unwrap().is_none());
     assert!(s.touch_connector_type("nope", at(1)).await.is_err());
+}
+
+async fn integration_lookup_across_tenants(ctx: &Ctx) {
+    let s = &*ctx.store;
+    let mine = integration(T, "i-mine", "github", json!(["a"]));
+    let theirs = integration(OTHER, "i-theirs", "github", json!(["b"]));
+    s.create_integration(&mine).await.unwrap();
+    s.create_integration(&theirs).await.unwrap();
+    assert_eq!(
+        s.get_integration_any_tenant("i-mine").await.unwrap(),
+        Some(mine.clone())
+    );
+    let found = s.get_integration_any_tenant("i-theirs").await.unwrap();
+    assert_eq!(found.as_ref().map(|i| i.tenant_id.as_str()), Some(OTHER));
+    assert_eq!(found, Some(theirs));
+    assert!(s
+        .get_integration_any_tenant("nope")
+        .await
+        .unwrap()
+        .is_none());
+    assert!(s.get_integration_any_tenant("").await.unwrap().is_none());
+    assert!(s.delete_integration(T, "i-mine").await.unwrap());
+    assert!(s
+        .get_integration_any_tenant("i-mine")
+        .await
+        .unwrap()
+        .is_none());
 }
 
 async fn integrations_crud_cursors_status(ctx: &Ctx) {

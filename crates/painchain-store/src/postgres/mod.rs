@@ -244,6 +244,12 @@ impl Store for PgStore {
         )
     }
 
+    async fn get_integration_any_tenant(&self, id: &str) -> Result<Option<Integration>> {
+        Ok(admin::list_integrations(&self.pool, None, None, Some(id))
+            .await?
+            .pop())
+    }
+
     async fn list_integrations(
         &self,
         tenant: Option<&str>,

@@ -351,6 +351,12 @@ impl Store for SqliteStore {
         )
     }
 
+    async fn get_integration_any_tenant(&self, id: &str) -> Result<Option<Integration>> {
+        Ok(admin::list_integrations(&self.read, None, None, Some(id))
+            .await?
+            .pop())
+    }
+
     async fn list_integrations(
         &self,
         tenant: Option<&str>,
