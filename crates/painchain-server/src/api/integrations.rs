@@ -69,7 +69,17 @@ pub type Shared = Arc<Integrations>;
 impl Integrations {
     pub fn load(config: &crate::Config) -> Self {
         let env = |k: &str| std::env::var(k).ok();
-        let secrets = SecretBox::load(&env, &config.data_dir);
+        let secrets = if config.database_url.is_some()
+            && env("PAINCHAIN_SECRET_KEY").is_none()
+            && env("PAINCHAIN_SECRET_KEY_FILE").is_none()
+        {
+            // Replicas sharing a database must share the key: a key
+            // generated per replica would make secrets unreadable on the
+            // others, so none is invented here.
+            Err("integration secrets need a key shared by every replica: set PAINCHAIN_SECRET_KEY (e.g. `openssl rand -hex 32`) or PAINCHAIN_SECRET_KEY_FILE".to_string())
+        } else {
+            SecretBox::load(&env, &config.data_dir)
+        };
         match &secrets {
             Ok(b) => tracing::info!(key = %b.source, "integration secrets encrypted with key from"),
             Err(e) => {

@@ -8,9 +8,9 @@
 //!
 //! Key: `PAINCHAIN_SECRET_KEY` (64 hex chars or base64 of 32 bytes; any
 //! other string is hashed into a key), or `PAINCHAIN_SECRET_KEY_FILE`, or
-//! else `<data_dir>/secret.key`, generated on first run (mode 0600): the
-//! free tier needs no setup. Replicas sharing a PostgreSQL database must
-//! share the key (set the variable).
+//! else (SQLite only) `<data_dir>/secret.key`, generated on first run (mode
+//! 0600): the free tier needs no setup. With PostgreSQL the variable is
+//! required, since every replica must use the same key.
 
 use std::{fs, io::Write, path::Path};
 
