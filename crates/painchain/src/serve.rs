@@ -1,6 +1,6 @@
 //! `painchain serve`, and opening the configured store for `--local` commands.
 
-use std::sync::Arc;
+use std::{io::IsTerminal, sync::Arc};
 
 use anyhow::{Context, Result};
 use painchain_server::config::{Config, LogFormat, Overrides};
@@ -29,7 +29,11 @@ fn init_logging(config: &Config) {
     let filter = EnvFilter::try_from_default_env()
         .or_else(|_| EnvFilter::try_new(&config.log.level))
         .unwrap_or_else(|_| EnvFilter::new("info"));
-    let builder = tracing_subscriber::fmt().with_env_filter(filter);
+    // Logs go to stderr (stdout stays clean for piping); colours only on a terminal.
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .with_ansi(std::io::stderr().is_terminal());
     let _ = match config.log.format {
         LogFormat::Json => builder.json().try_init(),
         LogFormat::Text => builder.try_init(),
@@ -55,6 +59,8 @@ pub async fn run(args: ServeArgs) -> Result<()> {
         },
     )?;
     init_logging(&config);
+    // Before anything slow, so an early SIGTERM still shuts down cleanly.
+    let shutdown = painchain_server::shutdown_signal();
     match &config.database_url {
         Some(_) => tracing::info!("opening PostgreSQL store"),
         None => tracing::info!(path = %config.sqlite_path().display(), "opening SQLite store"),
@@ -72,6 +78,6 @@ pub async fn run(args: ServeArgs) -> Result<()> {
     };
     let addr = listener.local_addr()?;
     tracing::info!("listening on http://{addr}");
-    painchain_server::serve(listener, store, config, painchain_server::shutdown_signal()).await?;
+    painchain_server::serve(listener, store, config, shutdown).await?;
     Ok(())
 }
