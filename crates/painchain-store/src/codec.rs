@@ -73,14 +73,6 @@ pub(crate) fn project_id(connector: &str, name: &str) -> String {
     format!("p_{h:016x}")
 }
 
-/// Sorted, deduplicated union of two string lists (project connectors/tags).
-pub(crate) fn union_sorted(a: &[String], b: &[String]) -> Vec<String> {
-    let mut v: Vec<String> = a.iter().chain(b).cloned().collect();
-    v.sort();
-    v.dedup();
-    v
-}
-
 /// The columns of an event row, JSON columns already parsed, in the order
 /// of [`EVENT_COLUMNS`].
 pub(crate) struct EventParts {

@@ -12,6 +12,16 @@ pub(crate) enum Dialect {
     Postgres,
 }
 
+/// How the `tag` filter is written. `Set` collects the tagged events first
+/// (best when few are tagged, or to count them); `Probe` checks each row as
+/// an index walk in timeline order meets it (best when many are tagged and
+/// only a page is wanted).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum TagMode {
+    Set,
+    Probe,
+}
+
 #[derive(Debug, Clone)]
 pub(crate) enum Arg {
     Text(String),
@@ -75,6 +85,11 @@ impl Sql {
     /// Appends ` AND <where clause of the filter>` for events aliased `e`,
     /// after the caller wrote `e.tenant_id = ?`.
     pub fn filter(&mut self, tenant: &str, f: &EventFilter) -> &mut Self {
+        self.filter_with(tenant, f, TagMode::Set)
+    }
+
+    /// [`filter`](Self::filter) with a choice of how tags are matched.
+    pub fn filter_with(&mut self, tenant: &str, f: &EventFilter, tags: TagMode) -> &mut Self {
         let eq_lists: [(&str, &Vec<String>); 5] = [
             ("e.connector", &f.connectors),
             ("e.project", &f.projects),
@@ -99,11 +114,23 @@ impl Sql {
             self.push(" AND e.ts <= ").int(nanos(end));
         }
         if !f.tags.is_empty() {
-            self.push(" AND (e.seq IN (SELECT t.event_seq FROM event_tags t WHERE t.tenant_id = ")
-                .text(tenant)
-                .push(" AND t.tag IN ")
-                .list(&f.tags)
-                .push(") OR COALESCE(e.integration_id, '') IN (SELECT it.integration_id FROM integration_tags it WHERE it.tenant_id = ")
+            match tags {
+                TagMode::Set => {
+                    self.push(
+                        " AND (e.seq IN (SELECT t.event_seq FROM event_tags t WHERE t.tenant_id = ",
+                    )
+                    .text(tenant)
+                    .push(" AND t.tag IN ")
+                    .list(&f.tags)
+                    .push(")");
+                }
+                TagMode::Probe => {
+                    self.push(" AND (EXISTS (SELECT 1 FROM event_tags t WHERE t.event_seq = e.seq AND t.tag IN ")
+                        .list(&f.tags)
+                        .push(")");
+                }
+            }
+            self.push(" OR COALESCE(e.integration_id, '') IN (SELECT it.integration_id FROM integration_tags it WHERE it.tenant_id = ")
                 .text(tenant)
                 .push(" AND it.tag IN ")
                 .list(&f.tags)

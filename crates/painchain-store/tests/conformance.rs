@@ -95,6 +95,7 @@ conformance!(
     keyset_pagination_is_stable_under_inserts,
     offset_pagination,
     counts_histogram_groups_and_span,
+    aggregates_agree_with_events_for_any_range,
     projects_accumulate_counts_and_tags,
     retention_deletes_oldest_first,
     purge_integration_events,
@@ -857,6 +858,109 @@ async fn counts_histogram_groups_and_span(ctx: &Ctx) {
         .await
         .unwrap()
         .is_empty());
+}
+
+/// Totals, group counts and histograms are served from pre-aggregated
+/// buckets when the filter allows; they must agree with the events for any
+/// range (nanosecond edges), any bucket width, and after deletions.
+async fn aggregates_agree_with_events_for_any_range(ctx: &Ctx) {
+    let s = &*ctx.store;
+    let mut rng = 0x9e37_79b9_7f4a_7c15u64;
+    let mut next = move || {
+        rng ^= rng << 13;
+        rng ^= rng >> 7;
+        rng ^= rng << 17;
+        rng
+    };
+    const S: i64 = 1_000_000_000;
+    let base = 1_700_000_000 * S;
+    let span = 3 * 86_400 * S;
+    let batch: Vec<NewEvent> = (0..400)
+        .map(|i| {
+            let ts = base + (next() % span as u64) as i64;
+            let mut e = ev(
+                "e",
+                ["github", "gitlab"][i % 2],
+                ["a", "b", "c"][i % 3],
+                painchain_core::time::from_nanos(ts),
+            );
+            // A few share an instant, a few sit exactly on bucket edges.
+            if i % 40 == 0 {
+                e.timestamp = painchain_core::time::from_nanos(base + 86_400 * S);
+            }
+            e
+        })
+        .collect();
+    s.insert_events(T, batch).await.unwrap();
+
+    let check = |events: Vec<Event>, seed: u64| async move {
+        let mut r = seed;
+        for round in 0..25 {
+            r = r
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            let a = base - S + ((r >> 11) % (span as u64 + 2 * S as u64)) as i64;
+            r = r
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            let b = a + ((r >> 11) % span as u64) as i64;
+            let mut f = EventFilter {
+                start: (round % 5 != 0).then(|| painchain_core::time::from_nanos(a)),
+                end: (round % 7 != 0).then(|| painchain_core::time::from_nanos(b)),
+                ..Default::default()
+            };
+            if round % 3 == 1 {
+                f.projects = vec!["a".into(), "c".into()];
+            }
+            if round % 4 == 1 {
+                f.connectors = vec!["gitlab".into()];
+            }
+            let want: Vec<&Event> = events.iter().filter(|e| f.matches(e, &[])).collect();
+            assert_eq!(
+                s.count_events(T, &f).await.unwrap(),
+                want.len() as i64,
+                "{f:?}"
+            );
+            let groups = s.group_counts(T, &f, GroupBy::Project).await.unwrap();
+            let mut want_groups = std::collections::BTreeMap::new();
+            for e in &want {
+                *want_groups.entry(e.project.clone()).or_insert(0i64) += 1;
+            }
+            let got_groups: std::collections::BTreeMap<String, i64> =
+                groups.into_iter().map(|g| (g.group, g.count)).collect();
+            assert_eq!(got_groups, want_groups, "{f:?}");
+            let bucket = [S, 7 * S, 60 * S, 300 * S, 3_600 * S, 86_400 * S, 3 * S / 2][round % 7];
+            let hist = s
+                .histogram(T, &f, bucket, GroupBy::Connector)
+                .await
+                .unwrap();
+            let mut want_hist = std::collections::BTreeMap::new();
+            for e in &want {
+                let ts = painchain_core::time::to_nanos(e.timestamp);
+                *want_hist
+                    .entry((ts - ts.rem_euclid(bucket), e.connector.clone()))
+                    .or_insert(0i64) += 1;
+            }
+            let got_hist: std::collections::BTreeMap<(i64, String), i64> = hist
+                .into_iter()
+                .map(|h| ((h.start_nanos, h.group), h.count))
+                .collect();
+            assert_eq!(got_hist, want_hist, "{f:?} bucket {bucket}");
+        }
+    };
+    check(all_events(s, T, &EventFilter::default()).await, 1).await;
+    // Deletions keep the aggregates exact.
+    s.delete_events_before(painchain_core::time::from_nanos(base + 86_400 * S + 1), 150)
+        .await
+        .unwrap();
+    check(all_events(s, T, &EventFilter::default()).await, 2).await;
+    while s
+        .delete_events_before(painchain_core::time::from_nanos(base + 2 * span), 1000)
+        .await
+        .unwrap()
+        > 0
+    {}
+    check(Vec::new(), 3).await;
 }
 
 async fn projects_accumulate_counts_and_tags(ctx: &Ctx) {

@@ -59,6 +59,20 @@ CREATE TABLE event_refs (
 );
 CREATE INDEX event_refs_lookup ON event_refs (tenant_id, ref_type, value, event_seq);
 
+-- Event counts per (time bucket, project, connector) at four granularities
+-- (lvl 0..3 = second, minute, hour, day), maintained with every insert and
+-- delete: totals, group counts and histograms read these instead of
+-- millions of events (see src/rollup.rs).
+CREATE TABLE event_rollups (
+    tenant_id text    NOT NULL,
+    lvl       bigint NOT NULL,
+    bucket    bigint NOT NULL,
+    project   text    NOT NULL,
+    connector text    NOT NULL,
+    n         bigint NOT NULL,
+    PRIMARY KEY (tenant_id, lvl, bucket, project, connector)
+);
+
 CREATE TABLE projects (
     tenant_id     text   NOT NULL,
     name          text   NOT NULL,

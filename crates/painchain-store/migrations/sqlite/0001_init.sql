@@ -59,6 +59,20 @@ CREATE VIRTUAL TABLE events_fts USING fts5 (
     title, body, content = '', contentless_delete = 1
 );
 
+-- Event counts per (time bucket, project, connector) at four granularities
+-- (lvl 0..3 = second, minute, hour, day), maintained with every insert and
+-- delete: totals, group counts and histograms read these instead of
+-- millions of events (see src/rollup.rs).
+CREATE TABLE event_rollups (
+    tenant_id TEXT    NOT NULL,
+    lvl       INTEGER NOT NULL,
+    bucket    INTEGER NOT NULL,
+    project   TEXT    NOT NULL,
+    connector TEXT    NOT NULL,
+    n         INTEGER NOT NULL,
+    PRIMARY KEY (tenant_id, lvl, bucket, project, connector)
+) WITHOUT ROWID;
+
 CREATE TABLE projects (
     tenant_id     TEXT    NOT NULL,
     name          TEXT    NOT NULL,

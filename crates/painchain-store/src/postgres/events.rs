@@ -1,4 +1,5 @@
-//! Event queries on PostgreSQL.
+//! Event queries on PostgreSQL. What to run comes from
+//! [`crate::read`]; this module executes and decodes.
 
 use chrono::{DateTime, Utc};
 use painchain_core::{filter::Page, team::Project, Cursor, Event, EventFilter, GroupBy};
@@ -9,8 +10,11 @@ use super::bind;
 use crate::{
     codec::{from_nanos, nanos, opt_from_nanos, strings, EventParts, EVENT_COLUMNS},
     query::{Dialect, Sql},
+    read::{self, Strategy},
     EventPage, GroupCount, HistogramBucket, Result,
 };
+
+const D: Dialect = Dialect::Postgres;
 
 fn decode_event(row: &PgRow) -> Result<Event> {
     EventParts {
@@ -37,13 +41,32 @@ fn decode_event(row: &PgRow) -> Result<Event> {
     .into_event()
 }
 
-fn filtered(select: &str, tenant: &str, filter: &EventFilter) -> Sql {
-    let mut sql = Sql::new(Dialect::Postgres);
-    sql.push(select)
-        .push(" FROM events e WHERE e.tenant_id = ")
-        .text(tenant)
-        .filter(tenant, filter);
-    sql
+async fn fetch(pool: &PgPool, sql: &Sql) -> Result<Vec<PgRow>> {
+    Ok(bind(sqlx::query(&sql.text), &sql.args)
+        .fetch_all(pool)
+        .await?)
+}
+
+async fn scalar(pool: &PgPool, sql: &Sql) -> Result<i64> {
+    let row = bind(sqlx::query(&sql.text), &sql.args)
+        .fetch_one(pool)
+        .await?;
+    Ok(row.try_get::<Option<i64>, _>(0)?.unwrap_or(0))
+}
+
+/// Runs the selectivity probes and picks the list strategy.
+async fn strategy(pool: &PgPool, tenant: &str, f: &EventFilter) -> Result<Strategy> {
+    let Some(probes) = read::list_probes(D, tenant, f) else {
+        return Ok(Strategy::Walk);
+    };
+    let mut total = 0;
+    for p in &probes {
+        total += scalar(pool, p).await?;
+        if total >= read::DRIVE_LIMIT {
+            return Ok(Strategy::Walk);
+        }
+    }
+    Ok(Strategy::Drive)
 }
 
 pub(crate) async fn get_event(pool: &PgPool, tenant: &str, id: &str) -> Result<Option<Event>> {
@@ -66,22 +89,9 @@ pub(crate) async fn list_events(
     if page.limit == 0 {
         return Ok(EventPage::default());
     }
-    let mut sql = filtered(&format!("SELECT {EVENT_COLUMNS}"), tenant, filter);
-    if let Some(c) = &page.cursor {
-        sql.push(" AND (e.ts, e.id) < (")
-            .int(c.timestamp_nanos)
-            .push(", ")
-            .text(&c.id)
-            .push(")");
-    }
-    sql.push(" ORDER BY e.ts DESC, e.id DESC LIMIT ")
-        .int(i64::from(page.limit) + 1);
-    if let (None, Some(offset)) = (&page.cursor, page.offset) {
-        sql.push(" OFFSET ").int(i64::from(offset));
-    }
-    let rows = bind(sqlx::query(&sql.text), &sql.args)
-        .fetch_all(pool)
-        .await?;
+    let strategy = strategy(pool, tenant, filter).await?;
+    let sql = read::list_sql(D, tenant, filter, page, strategy);
+    let rows = fetch(pool, &sql).await?;
     let mut events = rows.iter().map(decode_event).collect::<Result<Vec<_>>>()?;
     let next = if events.len() > page.limit as usize {
         events.truncate(page.limit as usize);
@@ -96,18 +106,11 @@ pub(crate) async fn list_events(
 }
 
 pub(crate) async fn count_events(pool: &PgPool, tenant: &str, filter: &EventFilter) -> Result<i64> {
-    let sql = filtered("SELECT COUNT(*)", tenant, filter);
-    let row = bind(sqlx::query(&sql.text), &sql.args)
-        .fetch_one(pool)
-        .await?;
-    Ok(row.try_get(0)?)
-}
-
-fn group_column(g: GroupBy) -> &'static str {
-    match g {
-        GroupBy::Project => "e.project",
-        GroupBy::Connector => "e.connector",
+    let mut total = 0;
+    for sql in read::count_sql(D, tenant, filter) {
+        total += scalar(pool, &sql).await?;
     }
+    Ok(total)
 }
 
 pub(crate) async fn histogram(
@@ -119,24 +122,13 @@ pub(crate) async fn histogram(
 ) -> Result<Vec<HistogramBucket>> {
     // The trait requires bucket_nanos > 0; a bad value must not divide by 0.
     let bucket_nanos = bucket_nanos.max(1);
-    let col = group_column(group_by);
-    let select = format!(
-        "SELECT e.ts - (((e.ts % {bucket_nanos}) + {bucket_nanos}) % {bucket_nanos}) AS b, {col} AS g, COUNT(*)"
-    );
-    let mut sql = filtered(&select, tenant, filter);
-    sql.push(" GROUP BY b, g ORDER BY b, g");
-    let rows = bind(sqlx::query(&sql.text), &sql.args)
-        .fetch_all(pool)
-        .await?;
-    rows.iter()
-        .map(|r| {
-            Ok(HistogramBucket {
-                start_nanos: r.try_get(0)?,
-                group: r.try_get(1)?,
-                count: r.try_get(2)?,
-            })
-        })
-        .collect()
+    let mut parts = Vec::new();
+    for sql in read::histogram_sql(D, tenant, filter, bucket_nanos, group_by) {
+        for r in fetch(pool, &sql).await? {
+            parts.push((r.try_get(0)?, r.try_get(1)?, r.try_get(2)?));
+        }
+    }
+    Ok(read::merge_histogram(parts))
 }
 
 pub(crate) async fn group_counts(
@@ -145,20 +137,13 @@ pub(crate) async fn group_counts(
     filter: &EventFilter,
     group_by: GroupBy,
 ) -> Result<Vec<GroupCount>> {
-    let col = group_column(group_by);
-    let mut sql = filtered(&format!("SELECT {col} AS g, COUNT(*) AS n"), tenant, filter);
-    sql.push(" GROUP BY g ORDER BY n DESC, g");
-    let rows = bind(sqlx::query(&sql.text), &sql.args)
-        .fetch_all(pool)
-        .await?;
-    rows.iter()
-        .map(|r| {
-            Ok(GroupCount {
-                group: r.try_get(0)?,
-                count: r.try_get(1)?,
-            })
-        })
-        .collect()
+    let mut parts = Vec::new();
+    for sql in read::group_counts_sql(D, tenant, filter, group_by) {
+        for r in fetch(pool, &sql).await? {
+            parts.push((r.try_get(0)?, r.try_get(1)?));
+        }
+    }
+    Ok(read::merge_groups(parts))
 }
 
 pub(crate) async fn time_span(
@@ -166,15 +151,14 @@ pub(crate) async fn time_span(
     tenant: &str,
     filter: &EventFilter,
 ) -> Result<Option<(DateTime<Utc>, DateTime<Utc>)>> {
-    // Two index probes (oldest, newest) rather than one MIN/MAX aggregate.
+    let strategy = strategy(pool, tenant, filter).await?;
     let mut ends = [0i64; 2];
-    for (i, dir) in ["ASC", "DESC"].iter().enumerate() {
-        let mut sql = filtered("SELECT e.ts", tenant, filter);
-        sql.push(&format!(" ORDER BY e.ts {dir} LIMIT 1"));
-        let row = bind(sqlx::query(&sql.text), &sql.args)
+    for (i, asc) in [true, false].into_iter().enumerate() {
+        let sql = read::span_end_sql(D, tenant, filter, asc, strategy);
+        match bind(sqlx::query(&sql.text), &sql.args)
             .fetch_optional(pool)
-            .await?;
-        match row {
+            .await?
+        {
             Some(row) => ends[i] = row.try_get(0)?,
             None => return Ok(None),
         }

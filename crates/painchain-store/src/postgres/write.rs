@@ -12,6 +12,7 @@ use super::is_transient;
 use crate::{
     batch::{project_deltas, Plan, Row, RowResult},
     codec::{nanos, project_id, to_json},
+    rollup::{self, RollupKey},
     writer::{BatchWriter, InsertJob},
     InsertOutcome, Result, StoreError,
 };
@@ -234,7 +235,48 @@ async fn insert_plan(c: &mut PgConnection, plan: &Plan<'_>) -> Result<Vec<RowRes
             .execute(&mut *c)
             .await?;
     }
+    apply_rollups(c, &rollup::insert_deltas(rows, &results)).await?;
     Ok(results)
+}
+
+/// Adds the deltas to `event_rollups` (keys sorted: a stable lock order);
+/// drops rows that reach zero.
+async fn apply_rollups(c: &mut PgConnection, deltas: &[(RollupKey<'_>, i64)]) -> Result<()> {
+    if deltas.is_empty() {
+        return Ok(());
+    }
+    let col = |f: fn(&(RollupKey<'_>, i64)) -> i64| deltas.iter().map(f).collect::<Vec<_>>();
+    let tenants: Vec<&str> = deltas.iter().map(|d| d.0 .0).collect();
+    let projects: Vec<&str> = deltas.iter().map(|d| d.0 .3).collect();
+    let connectors: Vec<&str> = deltas.iter().map(|d| d.0 .4).collect();
+    sqlx::query(
+        "INSERT INTO event_rollups (tenant_id, lvl, bucket, project, connector, n) \
+         SELECT * FROM UNNEST($1::text[], $2::int8[], $3::int8[], $4::text[], $5::text[], $6::int8[]) \
+         ON CONFLICT (tenant_id, lvl, bucket, project, connector) \
+         DO UPDATE SET n = event_rollups.n + EXCLUDED.n",
+    )
+    .bind(&tenants)
+    .bind(col(|d| d.0 .1))
+    .bind(col(|d| d.0 .2))
+    .bind(&projects)
+    .bind(&connectors)
+    .bind(col(|d| d.1))
+    .execute(&mut *c)
+    .await?;
+    if deltas.iter().any(|d| d.1 < 0) {
+        sqlx::query(
+            "DELETE FROM event_rollups WHERE n <= 0 AND (tenant_id, lvl, bucket, project, connector) \
+             IN (SELECT * FROM UNNEST($1::text[], $2::int8[], $3::int8[], $4::text[], $5::text[]))",
+        )
+        .bind(&tenants)
+        .bind(col(|d| d.0 .1))
+        .bind(col(|d| d.0 .2))
+        .bind(&projects)
+        .bind(&connectors)
+        .execute(&mut *c)
+        .await?;
+    }
+    Ok(())
 }
 
 /// Deletes the given events and their side rows; fixes the projects.
@@ -250,17 +292,31 @@ async fn delete_seqs(c: &mut PgConnection, seqs: &[i64]) -> Result<u64> {
         .bind(seqs)
         .execute(&mut *c)
         .await?;
-    let gone = sqlx::query("DELETE FROM events WHERE seq = ANY($1) RETURNING tenant_id, project")
-        .bind(seqs)
-        .fetch_all(&mut *c)
-        .await?;
+    let gone = sqlx::query(
+        "DELETE FROM events WHERE seq = ANY($1) RETURNING tenant_id, project, connector, ts",
+    )
+    .bind(seqs)
+    .fetch_all(&mut *c)
+    .await?;
     // Sorted, so concurrent transactions lock project rows in one order.
     let mut per_project: BTreeMap<(String, String), i64> = BTreeMap::new();
+    let mut victims: Vec<(String, String, String, i64)> = Vec::with_capacity(gone.len());
     for row in &gone {
-        *per_project
-            .entry((row.try_get(0)?, row.try_get(1)?))
-            .or_default() += 1;
+        victims.push((
+            row.try_get(0)?,
+            row.try_get(1)?,
+            row.try_get(2)?,
+            row.try_get(3)?,
+        ));
     }
+    let mut rollups = BTreeMap::new();
+    for (tenant, project, connector, ts) in &victims {
+        *per_project
+            .entry((tenant.clone(), project.clone()))
+            .or_default() += 1;
+        rollup::add(&mut rollups, tenant, *ts, project, connector, -1);
+    }
+    let rollups: Vec<_> = rollups.into_iter().collect();
     for ((tenant, project), n) in per_project {
         sqlx::query(
             "UPDATE projects SET event_count = GREATEST(event_count - $3, 0), \
@@ -280,6 +336,7 @@ async fn delete_seqs(c: &mut PgConnection, seqs: &[i64]) -> Result<u64> {
         .execute(&mut *c)
         .await?;
     }
+    apply_rollups(c, &rollups).await?;
     Ok(gone.len() as u64)
 }
 

@@ -1,4 +1,5 @@
-//! Event queries on SQLite (read-only pool).
+//! Event queries on SQLite (read-only pool). What to run comes from
+//! [`crate::read`]; this module executes and decodes.
 
 use chrono::{DateTime, Utc};
 use painchain_core::{filter::Page, team::Project, Cursor, Event, EventFilter, GroupBy};
@@ -6,10 +7,13 @@ use sqlx::{sqlite::SqliteRow, Row as _, SqlitePool};
 
 use super::bind;
 use crate::{
-    codec::{from_nanos, opt_from_nanos, parse_value, strings, EventParts, EVENT_COLUMNS},
+    codec::{from_nanos, nanos, opt_from_nanos, parse_value, strings, EventParts, EVENT_COLUMNS},
     query::{Dialect, Sql},
+    read::{self, Strategy},
     EventPage, GroupCount, HistogramBucket, Result,
 };
+
+const D: Dialect = Dialect::Sqlite;
 
 fn decode_event(row: &SqliteRow) -> Result<Event> {
     let json = |i: usize, what: &str| -> Result<serde_json::Value> {
@@ -40,14 +44,32 @@ fn decode_event(row: &SqliteRow) -> Result<Event> {
     .into_event()
 }
 
-/// `FROM events e WHERE e.tenant_id = ? AND <filter>`
-fn filtered(select: &str, tenant: &str, filter: &EventFilter) -> Sql {
-    let mut sql = Sql::new(Dialect::Sqlite);
-    sql.push(select)
-        .push(" FROM events e WHERE e.tenant_id = ")
-        .text(tenant)
-        .filter(tenant, filter);
-    sql
+async fn fetch(pool: &SqlitePool, sql: &Sql) -> Result<Vec<SqliteRow>> {
+    Ok(bind(sqlx::query(&sql.text), &sql.args)
+        .fetch_all(pool)
+        .await?)
+}
+
+async fn scalar(pool: &SqlitePool, sql: &Sql) -> Result<i64> {
+    let row = bind(sqlx::query(&sql.text), &sql.args)
+        .fetch_one(pool)
+        .await?;
+    Ok(row.try_get::<Option<i64>, _>(0)?.unwrap_or(0))
+}
+
+/// Runs the selectivity probes and picks the list strategy.
+async fn strategy(pool: &SqlitePool, tenant: &str, f: &EventFilter) -> Result<Strategy> {
+    let Some(probes) = read::list_probes(D, tenant, f) else {
+        return Ok(Strategy::Walk);
+    };
+    let mut total = 0;
+    for p in &probes {
+        total += scalar(pool, p).await?;
+        if total >= read::DRIVE_LIMIT {
+            return Ok(Strategy::Walk);
+        }
+    }
+    Ok(Strategy::Drive)
 }
 
 pub(crate) async fn get_event(pool: &SqlitePool, tenant: &str, id: &str) -> Result<Option<Event>> {
@@ -70,27 +92,14 @@ pub(crate) async fn list_events(
     if page.limit == 0 {
         return Ok(EventPage::default());
     }
-    let mut sql = filtered(&format!("SELECT {EVENT_COLUMNS}"), tenant, filter);
-    if let Some(c) = &page.cursor {
-        sql.push(" AND (e.ts, e.id) < (")
-            .int(c.timestamp_nanos)
-            .push(", ")
-            .text(&c.id)
-            .push(")");
-    }
-    sql.push(" ORDER BY e.ts DESC, e.id DESC LIMIT ")
-        .int(i64::from(page.limit) + 1);
-    if let (None, Some(offset)) = (&page.cursor, page.offset) {
-        sql.push(" OFFSET ").int(i64::from(offset));
-    }
-    let rows = bind(sqlx::query(&sql.text), &sql.args)
-        .fetch_all(pool)
-        .await?;
+    let strategy = strategy(pool, tenant, filter).await?;
+    let sql = read::list_sql(D, tenant, filter, page, strategy);
+    let rows = fetch(pool, &sql).await?;
     let mut events = rows.iter().map(decode_event).collect::<Result<Vec<_>>>()?;
     let next = if events.len() > page.limit as usize {
         events.truncate(page.limit as usize);
         events.last().map(|e| Cursor {
-            timestamp_nanos: crate::codec::nanos(e.timestamp),
+            timestamp_nanos: nanos(e.timestamp),
             id: e.id.clone(),
         })
     } else {
@@ -104,18 +113,11 @@ pub(crate) async fn count_events(
     tenant: &str,
     filter: &EventFilter,
 ) -> Result<i64> {
-    let sql = filtered("SELECT COUNT(*)", tenant, filter);
-    let row = bind(sqlx::query(&sql.text), &sql.args)
-        .fetch_one(pool)
-        .await?;
-    Ok(row.try_get(0)?)
-}
-
-fn group_column(g: GroupBy) -> &'static str {
-    match g {
-        GroupBy::Project => "e.project",
-        GroupBy::Connector => "e.connector",
+    let mut total = 0;
+    for sql in read::count_sql(D, tenant, filter) {
+        total += scalar(pool, &sql).await?;
     }
+    Ok(total)
 }
 
 pub(crate) async fn histogram(
@@ -127,25 +129,13 @@ pub(crate) async fn histogram(
 ) -> Result<Vec<HistogramBucket>> {
     // The trait requires bucket_nanos > 0; a bad value must not divide by 0.
     let bucket_nanos = bucket_nanos.max(1);
-    let col = group_column(group_by);
-    // Floor division that also holds for timestamps before 1970.
-    let select = format!(
-        "SELECT e.ts - (((e.ts % {bucket_nanos}) + {bucket_nanos}) % {bucket_nanos}) AS b, {col} AS g, COUNT(*)"
-    );
-    let mut sql = filtered(&select, tenant, filter);
-    sql.push(" GROUP BY b, g ORDER BY b, g");
-    let rows = bind(sqlx::query(&sql.text), &sql.args)
-        .fetch_all(pool)
-        .await?;
-    rows.iter()
-        .map(|r| {
-            Ok(HistogramBucket {
-                start_nanos: r.try_get(0)?,
-                group: r.try_get(1)?,
-                count: r.try_get(2)?,
-            })
-        })
-        .collect()
+    let mut parts = Vec::new();
+    for sql in read::histogram_sql(D, tenant, filter, bucket_nanos, group_by) {
+        for r in fetch(pool, &sql).await? {
+            parts.push((r.try_get(0)?, r.try_get(1)?, r.try_get(2)?));
+        }
+    }
+    Ok(read::merge_histogram(parts))
 }
 
 pub(crate) async fn group_counts(
@@ -154,20 +144,13 @@ pub(crate) async fn group_counts(
     filter: &EventFilter,
     group_by: GroupBy,
 ) -> Result<Vec<GroupCount>> {
-    let col = group_column(group_by);
-    let mut sql = filtered(&format!("SELECT {col} AS g, COUNT(*) AS n"), tenant, filter);
-    sql.push(" GROUP BY g ORDER BY n DESC, g");
-    let rows = bind(sqlx::query(&sql.text), &sql.args)
-        .fetch_all(pool)
-        .await?;
-    rows.iter()
-        .map(|r| {
-            Ok(GroupCount {
-                group: r.try_get(0)?,
-                count: r.try_get(1)?,
-            })
-        })
-        .collect()
+    let mut parts = Vec::new();
+    for sql in read::group_counts_sql(D, tenant, filter, group_by) {
+        for r in fetch(pool, &sql).await? {
+            parts.push((r.try_get(0)?, r.try_get(1)?));
+        }
+    }
+    Ok(read::merge_groups(parts))
 }
 
 pub(crate) async fn time_span(
@@ -175,16 +158,14 @@ pub(crate) async fn time_span(
     tenant: &str,
     filter: &EventFilter,
 ) -> Result<Option<(DateTime<Utc>, DateTime<Utc>)>> {
-    // Two index probes (oldest, newest) instead of one MIN/MAX scan: SQLite
-    // only short-cuts a lone MIN or MAX.
+    let strategy = strategy(pool, tenant, filter).await?;
     let mut ends = [0i64; 2];
-    for (i, dir) in ["ASC", "DESC"].iter().enumerate() {
-        let mut sql = filtered("SELECT e.ts", tenant, filter);
-        sql.push(&format!(" ORDER BY e.ts {dir} LIMIT 1"));
-        let row = bind(sqlx::query(&sql.text), &sql.args)
+    for (i, asc) in [true, false].into_iter().enumerate() {
+        let sql = read::span_end_sql(D, tenant, filter, asc, strategy);
+        match bind(sqlx::query(&sql.text), &sql.args)
             .fetch_optional(pool)
-            .await?;
-        match row {
+            .await?
+        {
             Some(row) => ends[i] = row.try_get(0)?,
             None => return Ok(None),
         }

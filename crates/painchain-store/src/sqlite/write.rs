@@ -1,6 +1,6 @@
 //! The SQLite write path: group-commit batches and deletions.
 
-use std::collections::HashMap;
+use std::{collections::HashMap, sync::LazyLock};
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
@@ -8,8 +8,9 @@ use sqlx::{Row as _, SqliteConnection};
 
 use super::{immediate_tx, WriteConn};
 use crate::{
-    batch::{project_deltas, Plan, ProjectDelta, RowResult},
-    codec::{nanos, project_id, to_json, union_sorted},
+    batch::{project_deltas, Plan, RowResult},
+    codec::{nanos, project_id, to_json},
+    rollup::{self, RollupKey},
     writer::{BatchWriter, InsertJob},
     InsertOutcome, Result, StoreError,
 };
@@ -45,6 +46,19 @@ struct Statements {
     fts: Vec<String>,
     tags: Vec<String>,
     refs: Vec<String>,
+    projects: Vec<String>,
+    rollups: Vec<String>,
+}
+
+/// Merges two sorted JSON string arrays of a project row; a no-op (no JSON
+/// work) when every new value is already present.
+fn merge_list(col: &str) -> String {
+    format!(
+        "{col} = CASE WHEN NOT EXISTS (SELECT 1 FROM json_each(excluded.{col}) x \
+         WHERE x.value NOT IN (SELECT value FROM json_each(projects.{col}))) THEN projects.{col} \
+         ELSE (SELECT json_group_array(value) FROM (SELECT value FROM json_each(projects.{col}) \
+         UNION SELECT value FROM json_each(excluded.{col}) ORDER BY value)) END"
+    )
 }
 
 impl Statements {
@@ -74,21 +88,42 @@ impl Statements {
                 4,
                 "",
             ),
+            projects: shape(
+                "INSERT INTO projects (tenant_id, name, id, connector, connectors, tags, \
+                 event_count, last_event_ts, created_at)",
+                9,
+                &format!(
+                    " ON CONFLICT (tenant_id, name) DO UPDATE SET {}, {}, \
+                     event_count = projects.event_count + excluded.event_count, \
+                     last_event_ts = MAX(COALESCE(projects.last_event_ts, excluded.last_event_ts), \
+                     excluded.last_event_ts)",
+                    merge_list("connectors"),
+                    merge_list("tags")
+                ),
+            ),
+            rollups: shape(
+                "INSERT INTO event_rollups (tenant_id, lvl, bucket, project, connector, n)",
+                6,
+                " ON CONFLICT (tenant_id, lvl, bucket, project, connector) \
+                 DO UPDATE SET n = n + excluded.n",
+            ),
         }
     }
 }
 
+/// `(seq, ts, tenant, project, connector)` of an event to delete.
+type Victim = (i64, i64, String, String, String);
+
+/// Built once per process.
+static STATEMENTS: LazyLock<Statements> = LazyLock::new(Statements::new);
+
 pub(crate) struct SqliteWriter {
     conn: WriteConn,
-    sql: Statements,
 }
 
 impl SqliteWriter {
     pub fn new(conn: WriteConn) -> Self {
-        SqliteWriter {
-            conn,
-            sql: Statements::new(),
-        }
+        SqliteWriter { conn }
     }
 }
 
@@ -98,7 +133,7 @@ impl BatchWriter for SqliteWriter {
         let mut guard = self.conn.lock().await;
         let conn = guard.as_mut().ok_or(StoreError::Closed)?;
         let plan = Plan::new(jobs);
-        let sql = &self.sql;
+        let sql = &*STATEMENTS;
         let results = immediate_tx!(conn, |c| insert_plan(c, sql, &plan).await)?;
         Ok(plan.outcomes(&results))
     }
@@ -213,60 +248,62 @@ async fn insert_plan(
         q.execute(&mut *c).await?;
     }
 
-    for d in project_deltas(rows, &results) {
-        apply_project_delta(c, &d, plan.created_at).await?;
+    let deltas = project_deltas(rows, &results);
+    for (start, len, shape) in chunks(deltas.len()) {
+        let mut q = sqlx::query(&sql.projects[shape]);
+        for d in &deltas[start..start + len] {
+            q = q
+                .bind(d.tenant)
+                .bind(d.name)
+                .bind(project_id(d.connector, d.name))
+                .bind(d.connector)
+                .bind(to_json(&d.connectors))
+                .bind(to_json(&d.tags))
+                .bind(d.count)
+                .bind(d.last_ts)
+                .bind(plan.created_at);
+        }
+        q.execute(&mut *c).await?;
     }
+    apply_rollups(c, sql, &rollup::insert_deltas(rows, &results)).await?;
     Ok(results)
 }
 
-async fn apply_project_delta(
+/// Adds the deltas to `event_rollups`; drops rows that reach zero.
+async fn apply_rollups(
     c: &mut SqliteConnection,
-    d: &ProjectDelta<'_>,
-    now: i64,
+    sql: &Statements,
+    deltas: &[(RollupKey<'_>, i64)],
 ) -> Result<()> {
-    let existing: Option<(String, String)> =
-        sqlx::query_as("SELECT connectors, tags FROM projects WHERE tenant_id = ? AND name = ?")
-            .bind(d.tenant)
-            .bind(d.name)
-            .fetch_optional(&mut *c)
-            .await?;
-    match existing {
-        None => {
-            sqlx::query(
-                "INSERT INTO projects (tenant_id, name, id, connector, connectors, tags, \
-                 event_count, last_event_ts, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            )
-            .bind(d.tenant)
-            .bind(d.name)
-            .bind(project_id(d.connector, d.name))
-            .bind(d.connector)
-            .bind(to_json(&d.connectors))
-            .bind(to_json(&d.tags))
-            .bind(d.count)
-            .bind(d.last_ts)
-            .bind(now)
-            .execute(&mut *c)
-            .await?;
+    for (start, len, shape) in chunks(deltas.len()) {
+        let mut q = sqlx::query(&sql.rollups[shape]);
+        for ((tenant, lvl, bucket, project, connector), n) in &deltas[start..start + len] {
+            q = q
+                .bind(*tenant)
+                .bind(*lvl)
+                .bind(*bucket)
+                .bind(*project)
+                .bind(*connector)
+                .bind(*n);
         }
-        Some((connectors, tags)) => {
-            // Unparseable lists are rebuilt from what we have rather than
-            // blocking every insert into the project.
-            let old_connectors: Vec<String> = serde_json::from_str(&connectors).unwrap_or_default();
-            let old_tags: Vec<String> = serde_json::from_str(&tags).unwrap_or_default();
-            sqlx::query(
-                "UPDATE projects SET connectors = ?, tags = ?, event_count = event_count + ?, \
-                 last_event_ts = MAX(COALESCE(last_event_ts, ?), ?) \
-                 WHERE tenant_id = ? AND name = ?",
-            )
-            .bind(to_json(&union_sorted(&old_connectors, &d.connectors)))
-            .bind(to_json(&union_sorted(&old_tags, &d.tags)))
-            .bind(d.count)
-            .bind(d.last_ts)
-            .bind(d.last_ts)
-            .bind(d.tenant)
-            .bind(d.name)
-            .execute(&mut *c)
-            .await?;
+        q.execute(&mut *c).await?;
+    }
+    if deltas.iter().any(|(_, n)| *n < 0) {
+        for chunk in deltas.chunks(100) {
+            let sql = format!(
+                "DELETE FROM event_rollups WHERE n <= 0 AND (tenant_id, lvl, bucket, project, connector) IN (VALUES {})",
+                vec!["(?, ?, ?, ?, ?)"; chunk.len()].join(", ")
+            );
+            let mut q = sqlx::query(&sql);
+            for ((tenant, lvl, bucket, project, connector), _) in chunk {
+                q = q
+                    .bind(*tenant)
+                    .bind(*lvl)
+                    .bind(*bucket)
+                    .bind(*project)
+                    .bind(*connector);
+            }
+            q.execute(&mut *c).await?;
         }
     }
     Ok(())
@@ -274,8 +311,13 @@ async fn apply_project_delta(
 
 /// Deletes the events with these seqs (all of one transaction) and their
 /// side rows, and adjusts the projects they counted in.
-async fn delete_seqs(c: &mut SqliteConnection, victims: &[(i64, String, String)]) -> Result<u64> {
+async fn delete_seqs(
+    c: &mut SqliteConnection,
+    sql: &Statements,
+    victims: &[Victim],
+) -> Result<u64> {
     let mut per_project: HashMap<(&str, &str), i64> = HashMap::new();
+    let mut rollups = std::collections::BTreeMap::new();
     for chunk in victims.chunks(500) {
         let list = vec!["?"; chunk.len()].join(",");
         for table in [
@@ -285,15 +327,18 @@ async fn delete_seqs(c: &mut SqliteConnection, victims: &[(i64, String, String)]
             format!("DELETE FROM events WHERE seq IN ({list})"),
         ] {
             let mut q = sqlx::query(&table);
-            for (seq, _, _) in chunk {
-                q = q.bind(*seq);
+            for v in chunk {
+                q = q.bind(v.0);
             }
             q.execute(&mut *c).await?;
         }
     }
-    for (_, tenant, project) in victims {
+    for (_, ts, tenant, project, connector) in victims {
         *per_project.entry((tenant, project)).or_default() += 1;
+        rollup::add(&mut rollups, tenant, *ts, project, connector, -1);
     }
+    let rollups: Vec<_> = rollups.into_iter().collect();
+    apply_rollups(c, sql, &rollups).await?;
     for ((tenant, project), n) in per_project {
         // The newest remaining event comes from the (tenant, project, ts)
         // index; a project left without events disappears.
@@ -339,10 +384,10 @@ pub(crate) async fn delete_before(
         let tenants: Vec<String> = sqlx::query_scalar("SELECT DISTINCT tenant_id FROM projects")
             .fetch_all(&mut *c)
             .await?;
-        let mut victims: Vec<(i64, i64, String, String)> = Vec::new();
+        let mut victims: Vec<Victim> = Vec::new();
         for t in tenants {
-            let rows: Vec<(i64, i64, String, String)> = sqlx::query_as(
-                "SELECT seq, ts, tenant_id, project FROM events \
+            let rows: Vec<Victim> = sqlx::query_as(
+                "SELECT seq, ts, tenant_id, project, connector FROM events \
                  WHERE tenant_id = ? AND ts < ? ORDER BY ts LIMIT ?",
             )
             .bind(&t)
@@ -354,9 +399,7 @@ pub(crate) async fn delete_before(
         }
         victims.sort_by_key(|v| v.1);
         victims.truncate(batch as usize);
-        let victims: Vec<(i64, String, String)> =
-            victims.into_iter().map(|(s, _, t, p)| (s, t, p)).collect();
-        delete_seqs(c, &victims).await
+        delete_seqs(c, &STATEMENTS, &victims).await
     })
 }
 
@@ -366,14 +409,14 @@ pub(crate) async fn delete_integration_events(
     integration_id: &str,
 ) -> Result<u64> {
     immediate_tx!(conn, |c| {
-        let victims: Vec<(i64, String, String)> = sqlx::query_as(
-            "SELECT seq, tenant_id, project FROM events \
+        let victims: Vec<Victim> = sqlx::query_as(
+            "SELECT seq, ts, tenant_id, project, connector FROM events \
              WHERE tenant_id = ? AND COALESCE(integration_id, '') = ? AND integration_id IS NOT NULL",
         )
         .bind(tenant)
         .bind(integration_id)
         .fetch_all(&mut *c)
         .await?;
-        delete_seqs(c, &victims).await
+        delete_seqs(c, &STATEMENTS, &victims).await
     })
 }
