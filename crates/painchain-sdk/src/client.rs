@@ -230,6 +230,61 @@ impl Client {
             .collect())
     }
 
+    /// Creates or updates (by type and name) an integration declared in a
+    /// connector's config file; returns its id.
+    pub async fn apply_declared(
+        &self,
+        d: &crate::config_file::Declared,
+    ) -> Result<String, ClientError> {
+        let tenant = d.tenant.as_deref();
+        let r = self
+            .req(Method::GET, "/api/integrations", tenant)
+            .query(&[("type", &d.integration_type)]);
+        let resp = self.expect_ok(self.send(r).await?).await?;
+        let list: Vec<IntegrationSpec> = resp
+            .json()
+            .await
+            .map_err(|e| ClientError::Decode(e.to_string()))?;
+        let existing = list.into_iter().find(|i| {
+            i.name == d.name
+                && (i.integration_type.is_empty() || i.integration_type == d.integration_type)
+        });
+        let (method, path) = match &existing {
+            Some(i) => (
+                Method::PUT,
+                format!("/api/integrations/{}", urlencode(&i.id)),
+            ),
+            None => (Method::POST, "/api/integrations".to_string()),
+        };
+        let body = serde_json::json!({
+            "type": d.integration_type,
+            "name": d.name,
+            "config": d.config,
+            "enabled": d.enabled,
+        });
+        let body = match method {
+            // PUT refuses read-only fields it doesn't know; send the editable ones.
+            Method::PUT => {
+                serde_json::json!({"name": d.name, "config": d.config, "enabled": d.enabled})
+            }
+            _ => body,
+        };
+        let resp = self
+            .send(self.req(method, &path, tenant).json(&body))
+            .await?;
+        let v: Value = self
+            .expect_ok(resp)
+            .await?
+            .json()
+            .await
+            .map_err(|e| ClientError::Decode(e.to_string()))?;
+        Ok(v.get("id")
+            .and_then(Value::as_str)
+            .map(String::from)
+            .or(existing.map(|i| i.id))
+            .unwrap_or_default())
+    }
+
     /// Pending sync/test requests and the integrations' generation.
     /// `Ok(None)` when the server has no such endpoint (then the runtime
     /// just refetches periodically).

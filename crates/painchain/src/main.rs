@@ -6,6 +6,7 @@
 
 mod cli;
 mod client;
+mod connectors;
 mod events;
 mod serve;
 mod table;
@@ -89,11 +90,10 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             local,
             store,
         }) => tokens::revoke(&server, &store, local, &id).await?,
-        Command::Connector { connector_type, .. } => {
-            // Filled in by the connector runtime (painchain-sdk).
-            eprintln!("painchain connector {connector_type}: not yet available");
-            return Ok(ExitCode::from(2));
-        }
+        Command::Connector {
+            connector_type,
+            args,
+        } => return connectors::run_standalone(&connector_type, args).await,
     }
     Ok(ExitCode::SUCCESS)
 }

@@ -78,6 +78,11 @@ pub async fn run(args: ServeArgs) -> Result<()> {
     };
     let addr = listener.local_addr()?;
     tracing::info!("listening on http://{addr}");
+    // In-process connectors and config-as-code integrations.
+    let connectors =
+        crate::connectors::start(&config, args.store.config.as_deref(), store.clone(), addr)
+            .await?;
+    let shutdown = connectors.shutdown_after(shutdown);
     painchain_server::serve(listener, store, config, shutdown).await?;
     Ok(())
 }
