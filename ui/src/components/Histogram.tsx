@@ -1,7 +1,7 @@
 // Event counts over time, stacked by connector (uPlot). Drag across the chart
 // to zoom the timeline to that range.
 
-import { useEffect, useMemo, useRef, useState } from 'react'
+import { memo, useEffect, useMemo, useRef, useState } from 'react'
 import uPlot from 'uplot'
 import 'uplot/dist/uPlot.min.css'
 import type { Bucket } from '../api/types'
@@ -34,7 +34,7 @@ function useDark(): boolean {
   return dark
 }
 
-export function Histogram({ buckets, interval, from, to, onZoom }: HistogramProps) {
+export const Histogram = memo(function Histogram({ buckets, interval, from, to, onZoom }: HistogramProps) {
   const el = useRef<HTMLDivElement>(null)
   const plot = useRef<uPlot | null>(null)
   const connector = useConnector()
@@ -188,7 +188,7 @@ export function Histogram({ buckets, interval, from, to, onZoom }: HistogramProp
       )}
     </div>
   )
-}
+})
 
 function axisLabel(ms: number, incr: number, utc: boolean): string {
   const d = new Date(ms)

@@ -46,6 +46,7 @@ const DOCUMENTED_KINDS = [
   'incident.detected',
 ]
 
+const NO_FIELDS: string[] = []
 const ROW_H = 52
 const GROUP_H = 34
 const FOOT_H = 44
@@ -293,7 +294,14 @@ export function TimelinePage() {
   }, [q])
 
   const vis = useFieldVisibility()
-  const win = timeWindow(filters)
+  // Recomputed when the view or its data changes, not on every render (a new
+  // `to` would redraw the chart on each scroll frame).
+  // eslint-disable-next-line react-hooks/exhaustive-deps
+  const win = useMemo(() => timeWindow(filters), [filters, summary.dataUpdatedAt])
+  const onZoom = useCallback(
+    (a: number, b: number) => setFilters((f) => ({ ...f, start: new Date(a).toISOString(), end: new Date(b).toISOString() })),
+    [setFilters],
+  )
   const selectedEvent = selected ? events.find((e) => e.id === selected) : undefined
   const total = summary.data?.total
   const active = hasActiveFilters(filters)
@@ -402,7 +410,7 @@ export function TimelinePage() {
                 index={vi.index}
                 selected={it.ev.id === selected}
                 focused={vi.index === focusIdx}
-                fields={vis[visibilityKey(it.ev.connector, it.ev.kind)] ?? vis[visibilityKey(it.ev.connector, null)] ?? []}
+                fields={vis[visibilityKey(it.ev.connector, it.ev.kind)] ?? vis[visibilityKey(it.ev.connector, null)] ?? NO_FIELDS}
                 onOpen={onOpen}
               />
             )
@@ -515,7 +523,7 @@ export function TimelinePage() {
             interval={summary.data?.interval ?? 3600}
             from={win.from}
             to={win.to}
-            onZoom={(a, b) => patch({ start: new Date(a).toISOString(), end: new Date(b).toISOString() })}
+            onZoom={onZoom}
           />
         )}
       </div>
