@@ -33,21 +33,28 @@ export interface Server {
   url: string
   stop(): Promise<void>
   logs(): string
+  /** Creates an API token directly in the store (`painchain token create --local`); real binary only. */
+  createToken?(scope: 'read' | 'ingest' | 'admin'): Promise<string>
 }
 
-export async function startServer(): Promise<Server> {
+export const MOCK = process.env.PAINCHAIN_E2E_MOCK === '1'
+export const BIN = process.env.PAINCHAIN_BIN || path.resolve(UI_DIR, '../target/debug/painchain')
+
+export async function startServer(opts: { auth?: boolean } = {}): Promise<Server> {
   const port = await freePort()
   const url = `http://127.0.0.1:${port}`
-  if (process.env.PAINCHAIN_E2E_MOCK === '1') {
+  if (MOCK) {
     const mock = createMockServer(path.join(UI_DIR, 'dist'))
     await new Promise<void>((r) => mock.server.listen(port, '127.0.0.1', () => r()))
     return { url, stop: async () => mock.close(), logs: () => '' }
   }
-  const bin = process.env.PAINCHAIN_BIN || path.resolve(UI_DIR, '../target/debug/painchain')
+  const bin = BIN
   if (!fs.existsSync(bin)) throw new Error(`PainChain binary not found at ${bin}: run \`cargo build -p painchain\` or set PAINCHAIN_BIN`)
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'painchain-e2e-'))
   let log = ''
-  const child: ChildProcess = spawn(bin, ['serve', '--bind', `127.0.0.1:${port}`, '--data-dir', dataDir, '--no-auth'], {
+  const args = ['serve', '--bind', `127.0.0.1:${port}`, '--data-dir', dataDir]
+  if (!opts.auth) args.push('--no-auth')
+  const child: ChildProcess = spawn(bin, args, {
     env: { ...process.env, RUST_LOG: process.env.RUST_LOG ?? 'warn', NO_COLOR: '1' },
     stdio: ['ignore', 'pipe', 'pipe'],
   })
@@ -71,6 +78,21 @@ export async function startServer(): Promise<Server> {
   return {
     url,
     logs: () => log,
+    createToken: (scope) =>
+      new Promise((resolve, reject) => {
+        const p = spawn(bin, ['token', 'create', '--local', '--name', `e2e-${scope}`, '--scope', scope, '--data-dir', dataDir], {
+          stdio: ['ignore', 'pipe', 'pipe'],
+        })
+        let out = ''
+        let errOut = ''
+        p.stdout!.on('data', (d) => (out += d))
+        p.stderr!.on('data', (d) => (errOut += d))
+        p.on('exit', (code) => {
+          const tok = out.trim().split(/\s+/).find((w) => w.startsWith('pc_'))
+          if (code === 0 && tok) resolve(tok)
+          else reject(new Error(`token create exited ${code}: ${out} ${errOut}`))
+        })
+      }),
     stop: async () => {
       if (child.exitCode === null) {
         child.kill('SIGTERM')

@@ -2,7 +2,7 @@
 import { after, before, test } from 'node:test'
 import assert from 'node:assert/strict'
 import type { Browser } from 'playwright-core'
-import { launch, newPage, shot, startServer, type Server } from './harness.ts'
+import { launch, MOCK, newPage, shot, startServer, type Server } from './harness.ts'
 
 let server: Server
 let browser: Browser
@@ -66,4 +66,35 @@ test('loading skeletons while the API is slow', async () => {
   await page.goto(server.url + '/')
   await page.getByTestId('skeleton').waitFor()
   await ctx.close()
+})
+
+test('auth on: the UI asks for a token, then works with it (Bearer on API and stream)', { skip: MOCK && 'needs the real binary' }, async () => {
+  const authed = await startServer({ auth: true })
+  try {
+    const token = await authed.createToken!('admin')
+    const { page, ctx } = await newPage(browser)
+    await page.goto(authed.url + '/')
+    const err = page.getByTestId('auth-error')
+    await err.waitFor()
+    assert.match((await err.textContent()) ?? '', /painchain token create --local/)
+    await shot(page, 'e2e-auth-required')
+    await err.getByRole('link', { name: 'Enter an API token' }).click()
+    await page.getByLabel('API token').fill(token)
+    await page.getByRole('button', { name: 'Save' }).click()
+    await page.getByText('Saved for this browser.').waitFor()
+    await page.getByRole('link', { name: 'Timeline' }).click()
+    await page.getByTestId('welcome').waitFor()
+    // the live stream is authorised too: an event posted now shows up
+    await page.locator('.live-dot.on').waitFor()
+    const r = await fetch(authed.url + '/api/events', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+      body: JSON.stringify({ title: 'First event behind auth', connector: 'git', project: 'acme/api', timestamp: new Date().toISOString() }),
+    })
+    assert.equal(r.status, 201)
+    await page.getByTestId('event-row').filter({ hasText: 'First event behind auth' }).waitFor()
+    await ctx.close()
+  } finally {
+    await authed.stop()
+  }
 })
