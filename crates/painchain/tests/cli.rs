@@ -166,13 +166,13 @@ async fn all_ids(c: &reqwest::Client, p: &Proc, token: Option<&str>) -> HashSet<
 
 enum Db {
     Sqlite(tempfile::TempDir),
-    Pg(PgTestDb),
+    Pg(Box<PgTestDb>),
 }
 
 impl Db {
     async fn new(pg: bool) -> Option<Db> {
         if pg {
-            PgTestDb::create().await.map(Db::Pg)
+            PgTestDb::create().await.map(|d| Db::Pg(Box::new(d)))
         } else {
             Some(Db::Sqlite(tempfile::tempdir().unwrap()))
         }
@@ -180,7 +180,10 @@ impl Db {
 
     fn args(&self) -> Vec<String> {
         match self {
-            Db::Sqlite(d) => vec!["--data-dir".into(), d.path().join("data").display().to_string()],
+            Db::Sqlite(d) => vec![
+                "--data-dir".into(),
+                d.path().join("data").display().to_string(),
+            ],
             Db::Pg(db) => vec!["--database-url".into(), db.url.clone()],
         }
     }
@@ -259,7 +262,12 @@ async fn restart_keeps_data(pg: bool) {
     let p = Proc::start(&[strs(&args), vec!["--no-auth"]].concat(), &[]);
     let mut ids = HashSet::new();
     for i in 0..20 {
-        let r = c.post(p.url("/api/events")).json(&event(i, &format!("r{i}"))).send().await.unwrap();
+        let r = c
+            .post(p.url("/api/events"))
+            .json(&event(i, &format!("r{i}")))
+            .send()
+            .await
+            .unwrap();
         assert_eq!(r.status(), 201);
         let v: Value = r.json().await.unwrap();
         ids.insert(v["id"].as_str().unwrap().to_string());
@@ -275,7 +283,12 @@ async fn restart_keeps_data(pg: bool) {
     let p = Proc::start(&[strs(&args), vec!["--no-auth"]].concat(), &[]);
     assert_eq!(all_ids(&c, &p, None).await, ids);
     // Dedup survives the restart too.
-    let r = c.post(p.url("/api/events")).json(&event(0, "r0")).send().await.unwrap();
+    let r = c
+        .post(p.url("/api/events"))
+        .json(&event(0, "r0"))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status(), 409);
     p.stop();
 }
@@ -312,8 +325,9 @@ async fn kill_9_under_load(pg: bool) {
                 for i in 0..5_000 {
                     if w == 0 && i % 5 == 0 {
                         // Some batches too: all or nothing per batch.
-                        let items: Vec<Value> =
-                            (0..10).map(|k| event(i, &format!("b{w}-{i}-{k}"))).collect();
+                        let items: Vec<Value> = (0..10)
+                            .map(|k| event(i, &format!("b{w}-{i}-{k}")))
+                            .collect();
                         match c.post(&batch_url).json(&items).send().await {
                             Ok(r) if r.status() == 200 => {
                                 let v: Value = r.json().await.unwrap_or_default();
@@ -331,11 +345,19 @@ async fn kill_9_under_load(pg: bool) {
                         }
                         continue;
                     }
-                    match c.post(&url).json(&event(i, &format!("w{w}-{i}"))).send().await {
+                    match c
+                        .post(&url)
+                        .json(&event(i, &format!("w{w}-{i}")))
+                        .send()
+                        .await
+                    {
                         Ok(r) if r.status() == 201 => {
                             // Only a complete 201 body counts as acknowledged.
                             if let Ok(v) = r.json::<Value>().await {
-                                acked.lock().unwrap().push(v["id"].as_str().unwrap().to_string());
+                                acked
+                                    .lock()
+                                    .unwrap()
+                                    .push(v["id"].as_str().unwrap().to_string());
                             }
                         }
                         Ok(_) => {}
@@ -354,7 +376,11 @@ async fn kill_9_under_load(pg: bool) {
         let _ = w.await;
     }
     let acked = acked.lock().unwrap().clone();
-    assert!(acked.len() > 50, "the load ran: {} acknowledged", acked.len());
+    assert!(
+        acked.len() > 50,
+        "the load ran: {} acknowledged",
+        acked.len()
+    );
 
     let p2 = Proc::start(&[strs(&args), vec!["--no-auth"]].concat(), &[]);
     let present = all_ids(&c, &p2, None).await;
@@ -376,7 +402,9 @@ async fn kill_9_under_load(pg: bool) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn two_servers_on_one_postgres_database() {
-    let Some(db) = PgTestDb::create().await else { return };
+    let Some(db) = PgTestDb::create().await else {
+        return;
+    };
     let args = ["--database-url", db.url.as_str(), "--no-auth"];
     let a = Proc::start(&args, &[]);
     let b = Proc::start(&args, &[]);
@@ -393,7 +421,11 @@ async fn two_servers_on_one_postgres_database() {
     // The same event posted to both at once: one 201 in total.
     let tasks: Vec<_> = (0..32)
         .map(|i| {
-            let url = if i % 2 == 0 { a.url("/api/events") } else { b.url("/api/events") };
+            let url = if i % 2 == 0 {
+                a.url("/api/events")
+            } else {
+                b.url("/api/events")
+            };
             let c = c.clone();
             tokio::spawn(async move {
                 let r = c.post(url).json(&event(99, "shared")).send().await.unwrap();
@@ -429,7 +461,17 @@ async fn cli_bootstrap_token_then_client_commands() {
 
     // First admin token, straight into the store (no server, no token).
     let out = run(
-        &["token", "create", "--local", "--data-dir", data, "--name", "root", "--scope", "admin"],
+        &[
+            "token",
+            "create",
+            "--local",
+            "--data-dir",
+            data,
+            "--name",
+            "root",
+            "--scope",
+            "admin",
+        ],
         &[],
     );
     assert!(out.status.success(), "{}", text(&out.stderr));
@@ -441,31 +483,67 @@ async fn cli_bootstrap_token_then_client_commands() {
     let p = Proc::start(&["--data-dir", data], &[]);
     assert!(p.log().contains("auth enabled"));
     let c = reqwest::Client::new();
-    assert_eq!(c.get(p.url("/api/events")).send().await.unwrap().status(), 401);
+    assert_eq!(
+        c.get(p.url("/api/events")).send().await.unwrap().status(),
+        401
+    );
     let server = p.base.clone();
-    let env = [("PAINCHAIN_SERVER", server.as_str()), ("PAINCHAIN_TOKEN", admin.as_str())];
+    let env = [
+        ("PAINCHAIN_SERVER", server.as_str()),
+        ("PAINCHAIN_TOKEN", admin.as_str()),
+    ];
 
     // An ingest token through the API.
-    let out = run(&["token", "create", "--name", "ci", "--scope", "ingest"], &env);
+    let out = run(
+        &["token", "create", "--name", "ci", "--scope", "ingest"],
+        &env,
+    );
     assert!(out.status.success(), "{}", text(&out.stderr));
     let ingest = text(&out.stdout).trim().to_string();
     assert!(ingest.starts_with("pc_"));
     let mut e = event(1, "cli-1");
     e["kind"] = json!("service.deployed");
     e["status"] = json!("success");
-    let r = c.post(p.url("/api/events")).bearer_auth(&ingest).json(&e).send().await.unwrap();
+    let r = c
+        .post(p.url("/api/events"))
+        .bearer_auth(&ingest)
+        .json(&e)
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status(), 201);
 
     // events list: table and JSON, with filters.
-    let out = run(&["events", "list", "--project", "crash", "--kind", "service.deployed"], &env);
+    let out = run(
+        &[
+            "events",
+            "list",
+            "--project",
+            "crash",
+            "--kind",
+            "service.deployed",
+        ],
+        &env,
+    );
     assert!(out.status.success(), "{}", text(&out.stderr));
     let table = text(&out.stdout);
-    assert!(table.contains("event 1") && table.contains("service.deployed"), "{table}");
-    let out = run(&["events", "list", "--json", "--since", "1000d", "--limit", "5"], &env);
+    assert!(
+        table.contains("event 1") && table.contains("service.deployed"),
+        "{table}"
+    );
+    let out = run(
+        &[
+            "events", "list", "--json", "--since", "1000d", "--limit", "5",
+        ],
+        &env,
+    );
     let v: Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(v.as_array().unwrap().len(), 1);
     let out = run(&["events", "list", "--json", "--connector", "nope"], &env);
-    assert_eq!(serde_json::from_slice::<Value>(&out.stdout).unwrap(), json!([]));
+    assert_eq!(
+        serde_json::from_slice::<Value>(&out.stdout).unwrap(),
+        json!([])
+    );
     let out = run(&["events", "list", "--ref", "bad"], &env);
     assert_eq!(out.status.code(), Some(1));
     assert!(text(&out.stderr).contains("ref"), "{}", text(&out.stderr));
@@ -485,16 +563,28 @@ async fn cli_bootstrap_token_then_client_commands() {
     let names: Vec<&str> = tokens.iter().map(|t| t["name"].as_str().unwrap()).collect();
     assert!(names.contains(&"root") && names.contains(&"ci"), "{v:#}");
     assert!(!text(&out.stdout).contains(&ingest), "secrets never listed");
-    let ci_id = tokens.iter().find(|t| t["name"] == "ci").unwrap()["id"].as_str().unwrap().to_string();
+    let ci_id = tokens.iter().find(|t| t["name"] == "ci").unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
     let out = run(&["token", "list"], &env);
     assert!(text(&out.stdout).contains("ci"));
     let out = run(&["token", "revoke", &ci_id], &env);
     assert!(out.status.success(), "{}", text(&out.stderr));
-    let r = c.post(p.url("/api/events")).bearer_auth(&ingest).json(&e).send().await.unwrap();
+    let r = c
+        .post(p.url("/api/events"))
+        .bearer_auth(&ingest)
+        .json(&e)
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status(), 401);
 
     // Without a token: a clear 401 message.
-    let out = run(&["events", "list"], &[("PAINCHAIN_SERVER", server.as_str())]);
+    let out = run(
+        &["events", "list"],
+        &[("PAINCHAIN_SERVER", server.as_str())],
+    );
     assert_eq!(out.status.code(), Some(1));
     assert!(text(&out.stderr).contains("401"), "{}", text(&out.stderr));
 
@@ -517,7 +607,12 @@ async fn cli_bootstrap_token_then_client_commands() {
     let mut got = None;
     for i in 0..50 {
         let e = event(100 + i, &format!("tail-{i}"));
-        c.post(p.url("/api/events")).bearer_auth(&admin).json(&e).send().await.unwrap();
+        c.post(p.url("/api/events"))
+            .bearer_auth(&admin)
+            .json(&e)
+            .send()
+            .await
+            .unwrap();
         if let Ok(line) = rx.recv_timeout(Duration::from_millis(200)) {
             got = Some(line);
             break;
@@ -532,11 +627,22 @@ async fn cli_bootstrap_token_then_client_commands() {
     p.stop();
 
     // --local list sees every tenant's tokens.
-    let out = run(&["token", "list", "--local", "--data-dir", data, "--json"], &[]);
+    let out = run(
+        &["token", "list", "--local", "--data-dir", data, "--json"],
+        &[],
+    );
     assert!(out.status.success(), "{}", text(&out.stderr));
     let v: Value = serde_json::from_slice(&out.stdout).unwrap();
-    let names: Vec<&str> = v.as_array().unwrap().iter().map(|t| t["name"].as_str().unwrap()).collect();
-    assert!(names.contains(&"root") && !names.contains(&"ci"), "ci was revoked: {names:?}");
+    let names: Vec<&str> = v
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t["name"].as_str().unwrap())
+        .collect();
+    assert!(
+        names.contains(&"root") && !names.contains(&"ci"),
+        "ci was revoked: {names:?}"
+    );
 }
 
 #[test]
@@ -572,5 +678,8 @@ fn no_auth_on_public_address_warns_loudly() {
     let warned = lines.iter().any(|l| l.contains("AUTH IS DISABLED"));
     assert!(status.success(), "{status:?}\n{}", lines.join("\n"));
     assert!(warned, "{}", lines.join("\n"));
-    assert!(Path::new(&data).join("painchain.db").exists(), "created on first start");
+    assert!(
+        Path::new(&data).join("painchain.db").exists(),
+        "created on first start"
+    );
 }

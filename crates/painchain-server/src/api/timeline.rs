@@ -156,6 +156,14 @@ pub async fn timeline(
             )
         }
     };
+    // A histogram of a few seconds of data helps nobody: when the start is
+    // open, show at least the hour before the last event.
+    let min_span = chrono::Duration::hours(1);
+    let start = if filter.start.is_none() && end - start < min_span {
+        end - min_span
+    } else {
+        start
+    };
     let range_secs = (end - start).num_seconds().max(1);
     let interval = match requested_interval {
         Some(i) => {
@@ -229,7 +237,7 @@ mod tests {
             let i = auto_interval(range);
             let n = range / i;
             assert!(
-                (40..=100).contains(&n) || range / 1 < 100,
+                (40..=100).contains(&n) || range < 100,
                 "range {range}: {n} buckets of {i}s"
             );
         }
