@@ -272,10 +272,16 @@ pub async fn start(
         .into_iter()
         .filter(|c| wanted.as_ref().is_none_or(|w| w.contains(&c.metadata().id)))
         .collect();
-    // Register in-process types directly, so declared integrations of
-    // them are validated against their schema right now.
-    for c in &connectors {
+    // Register the built-in types directly, so declared integrations of
+    // them are validated against their schema right now. Types not run
+    // in-process are only added when missing (re-registering marks a type
+    // live, and its standalone connector may not be running).
+    for c in builtin() {
         let reg: TypeRegistration = serde_json::from_value(serde_json::to_value(c.metadata())?)?;
+        let in_process = connectors.iter().any(|x| x.metadata().id == reg.id);
+        if !in_process && store.get_connector_type(&reg.id).await?.is_some() {
+            continue;
+        }
         painchain_server::api::integrations::types::upsert_type(&*store, &reg)
             .await
             .map_err(|e| anyhow::anyhow!("cannot register connector type `{}`: {e}", reg.id))?;
