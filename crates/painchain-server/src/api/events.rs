@@ -181,26 +181,14 @@ pub async fn create_batch(
         }
     }
     drop(items);
-    let for_stream = state.has_subscribers().then(|| valid.clone());
-    let outcomes = if valid.is_empty() {
-        Vec::new()
-    } else {
-        state.store.insert_events(caller.tenant(), valid).await?
-    };
+    let outcomes = ingest(&state, caller.tenant(), valid).await?;
     let mut created = 0;
     let mut duplicates = 0;
     for (k, outcome) in outcomes.into_iter().enumerate() {
         let item = &mut results[valid_index[k]];
         match outcome {
-            InsertOutcome::Created { id, stored_at } => {
+            InsertOutcome::Created { id, .. } => {
                 created += 1;
-                if let Some(events) = &for_stream {
-                    state.publish(events[k].clone().into_event(
-                        id.clone(),
-                        caller.tenant().to_string(),
-                        stored_at,
-                    ));
-                }
                 item.id = Some(id);
             }
             InsertOutcome::Duplicate { id } => {
@@ -217,6 +205,30 @@ pub async fn create_batch(
         invalid,
         results,
     }))
+}
+
+/// Stores validated events of one tenant in one transaction and hands the
+/// created ones to live-stream subscribers; outcomes in input order. The
+/// ingest path shared by `POST /api/events/batch` and webhook deliveries.
+pub async fn ingest(
+    state: &AppState,
+    tenant: &str,
+    events: Vec<NewEvent>,
+) -> ApiResult<Vec<InsertOutcome>> {
+    if events.is_empty() {
+        return Ok(Vec::new());
+    }
+    // Only keep a copy for the live stream when someone is listening.
+    let for_stream = state.has_subscribers().then(|| events.clone());
+    let outcomes = state.store.insert_events(tenant, events).await?;
+    if let Some(events) = for_stream {
+        for (e, outcome) in events.into_iter().zip(&outcomes) {
+            if let InsertOutcome::Created { id, stored_at } = outcome {
+                state.publish(e.into_event(id.clone(), tenant.to_string(), *stored_at));
+            }
+        }
+    }
+    Ok(outcomes)
 }
 
 /// Events newest first, as a bare array (seed clients expect one).

@@ -20,9 +20,12 @@ pub mod stream;
 pub mod teams;
 pub mod timeline;
 pub mod tokens;
+pub mod webhooks;
 
 /// Every `/api/...` route (plus `/health` and `/ready`).
 pub fn router(state: &AppState) -> Router<AppState> {
+    // One integrations state (secret key, control plane) for both routers.
+    let integrations = std::sync::Arc::new(integrations::Integrations::load(&state.config));
     Router::new()
         .merge(events::router(state))
         .merge(stream::router())
@@ -31,8 +34,8 @@ pub fn router(state: &AppState) -> Router<AppState> {
         .merge(teams::router())
         .merge(tokens::router())
         .merge(service::router())
-        .merge(integrations::router(state))
-    // .merge(webhooks::router(state))
+        .merge(integrations::router_with(integrations.clone()))
+        .merge(webhooks::router(integrations))
 }
 
 /// Unknown paths under `/api` are JSON 404s, never the UI's index.html.
