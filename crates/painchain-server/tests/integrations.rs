@@ -496,12 +496,12 @@ async fn config_managed_integrations_refuse_edits(b: Backend) {
         enabled: true,
         tenant: None,
     };
-    let ids = declared::apply(&*h.s.store, &sbox, &[d.clone()])
+    let ids = declared::apply(&*h.s.store, &sbox, std::slice::from_ref(&d))
         .await
         .unwrap();
     // Applying again updates the same row.
     assert_eq!(
-        declared::apply(&*h.s.store, &sbox, &[d.clone()])
+        declared::apply(&*h.s.store, &sbox, std::slice::from_ref(&d))
             .await
             .unwrap(),
         ids

@@ -119,14 +119,14 @@ pub struct CreateBody {
     pub enabled: Option<bool>,
 }
 
-/// Validates a clear config against its type; `Err` is the 400 response.
-pub fn check_config(t: &ConnectorType, config: &Value) -> Result<(), Response> {
+/// Validates a clear config against its type; `Err` lists the problems.
+pub fn check_config(t: &ConnectorType, config: &Value) -> Result<(), Vec<schema::Problem>> {
     let (schema, paths) = type_schema(Some(t));
     let problems = schema::validate(&schema, config, &|p| paths.matches_dotted(p));
     if problems.is_empty() {
         Ok(())
     } else {
-        Err(invalid_config(&problems))
+        Err(problems)
     }
 }
 
@@ -161,8 +161,8 @@ pub async fn create(
     if !body.config.is_object() {
         return Err(ApiError::invalid("config", "config must be an object"));
     }
-    if let Err(resp) = check_config(&t, &body.config) {
-        return Ok(resp);
+    if let Err(p) = check_config(&t, &body.config) {
+        return Ok(invalid_config(&p));
     }
     let name = body
         .name
@@ -291,8 +291,8 @@ pub async fn update(
             ));
         }
         if let Some(t) = &t {
-            if let Err(resp) = check_config(t, &config) {
-                return Ok(resp);
+            if let Err(p) = check_config(t, &config) {
+                return Ok(invalid_config(&p));
             }
         }
         i.config = seal_config(sbox, &paths, &i.tenant_id, &i.id, &config);
