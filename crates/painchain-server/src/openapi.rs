@@ -36,6 +36,7 @@ use crate::{api, state::AppState};
         api::tokens::revoke_token,
         api::service::health,
         api::service::ready,
+        api::webhooks::github,
     ),
     components(schemas(
         painchain_core::Ref,
@@ -48,6 +49,7 @@ use crate::{api, state::AppState};
         (name = "events", description = "Ingest and query change events"),
         (name = "projects"), (name = "teams"), (name = "tokens", description = "Admin only"),
         (name = "service", description = "Liveness and readiness"),
+        (name = "webhooks", description = "Deliveries authenticated by their signature, not a token"),
     )
 )]
 pub struct ApiDoc;

@@ -784,3 +784,16 @@ async fn no_token_needed_when_auth_is_on(b: Backend) {
     assert_eq!(evs.len(), 1);
     assert_eq!(evs[0]["tenantId"], TENANT);
 }
+
+#[tokio::test]
+async fn openapi_documents_the_route() {
+    let Some(h) = H::start(Backend::Sqlite).await else {
+        return;
+    };
+    let doc = h.get("/api/openapi.json").await;
+    assert_eq!(doc.status, 200);
+    let op = &doc.body["paths"]["/api/webhooks/github/{integrationId}"]["post"];
+    assert!(op.is_object(), "{}", doc.body["paths"]);
+    assert_eq!(op["security"], json!([{}]), "no token needed: {op}");
+    assert!(op["responses"]["202"].is_object());
+}

@@ -136,7 +136,29 @@ fn validate(state: &AppState, e: &NewEvent) -> Result<NewEvent, String> {
     NewEvent::from_json(&v, &state.limits).map_err(|v| format!("{}: {}", v.field, v.message))
 }
 
-/// Receives one GitHub delivery for an integration.
+/// Receives one GitHub delivery for an integration. No bearer token: the
+/// `X-Hub-Signature-256` HMAC of the raw body, keyed with the integration's
+/// `webhook.secret`, authenticates it; the tenant is the integration's.
+#[utoipa::path(
+    post, path = "/api/webhooks/github/{integrationId}", tag = "webhooks",
+    security(()),
+    params(
+        ("integrationId" = String, Path, description = "A `github` integration's id"),
+        ("X-Hub-Signature-256" = String, Header, description = "`sha256=<hex HMAC-SHA256 of the raw body>`"),
+        ("X-GitHub-Event" = String, Header, description = "`pull_request`, `push`, `create`, `delete`, `release`, `workflow_run`, `deployment`, `deployment_status`, `ping`, ..."),
+        ("X-GitHub-Delivery" = Option<String>, Header, description = "Delivery id (kept in `data.deliveryId`)"),
+    ),
+    request_body(content = Object, content_type = "application/json", description = "The webhook payload, as GitHub sends it"),
+    responses(
+        (status = 201, description = "`{created, duplicates, invalid, event, delivery, results: [{id, externalId, status}]}`"),
+        (status = 200, description = "Same shape; everything was already stored (a redelivery, or polling got there first)"),
+        (status = 202, description = "`{ignored: true, reason}`: ping, an ignored event type or action, a repository the integration does not follow, a disabled integration"),
+        (status = 400, body = ErrorBody, description = "Malformed JSON or no `X-GitHub-Event`"),
+        (status = 401, body = ErrorBody, description = "Missing or wrong signature, or no `webhook.secret` configured"),
+        (status = 404, body = ErrorBody, description = "No `github` integration with this id"),
+        (status = 413, body = ErrorBody), (status = 415, body = ErrorBody),
+    )
+)]
 pub async fn github(
     State(state): State<AppState>,
     Extension(shared): Extension<Shared>,
