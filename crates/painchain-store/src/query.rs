@@ -84,12 +84,25 @@ impl Sql {
 
     /// Appends ` AND <where clause of the filter>` for events aliased `e`,
     /// after the caller wrote `e.tenant_id = ?`.
-    pub fn filter(&mut self, tenant: &str, f: &EventFilter) -> &mut Self {
-        self.filter_with(tenant, f, TagMode::Set)
+    /// `tag_integrations`: the integrations whose config has one of the
+    /// filter's tags (their events match the tag filter too).
+    pub fn filter(
+        &mut self,
+        tenant: &str,
+        f: &EventFilter,
+        tag_integrations: &[String],
+    ) -> &mut Self {
+        self.filter_with(tenant, f, TagMode::Set, tag_integrations)
     }
 
     /// [`filter`](Self::filter) with a choice of how tags are matched.
-    pub fn filter_with(&mut self, tenant: &str, f: &EventFilter, tags: TagMode) -> &mut Self {
+    pub fn filter_with(
+        &mut self,
+        tenant: &str,
+        f: &EventFilter,
+        tags: TagMode,
+        tag_integrations: &[String],
+    ) -> &mut Self {
         let eq_lists: [(&str, &Vec<String>); 5] = [
             ("e.connector", &f.connectors),
             ("e.project", &f.projects),
@@ -116,13 +129,21 @@ impl Sql {
         if !f.tags.is_empty() {
             match tags {
                 TagMode::Set => {
+                    // The time range is repeated inside so the tag index
+                    // range-scans only the events of the period.
                     self.push(
                         " AND (e.seq IN (SELECT t.event_seq FROM event_tags t WHERE t.tenant_id = ",
                     )
                     .text(tenant)
                     .push(" AND t.tag IN ")
-                    .list(&f.tags)
-                    .push(")");
+                    .list(&f.tags);
+                    if let Some(start) = f.start {
+                        self.push(" AND t.ts >= ").int(nanos(start));
+                    }
+                    if let Some(end) = f.end {
+                        self.push(" AND t.ts <= ").int(nanos(end));
+                    }
+                    self.push(")");
                 }
                 TagMode::Probe => {
                     self.push(" AND (EXISTS (SELECT 1 FROM event_tags t WHERE t.event_seq = e.seq AND t.tag IN ")
@@ -130,11 +151,13 @@ impl Sql {
                         .push(")");
                 }
             }
-            self.push(" OR COALESCE(e.integration_id, '') IN (SELECT it.integration_id FROM integration_tags it WHERE it.tenant_id = ")
-                .text(tenant)
-                .push(" AND it.tag IN ")
-                .list(&f.tags)
-                .push("))");
+            // Events of integrations whose config carries one of the tags,
+            // resolved beforehand (there are few integrations).
+            if !tag_integrations.is_empty() {
+                self.push(" OR COALESCE(e.integration_id, '') IN ")
+                    .list(tag_integrations);
+            }
+            self.push(")");
         }
         if !f.refs.is_empty() {
             self.push(" AND e.seq IN (SELECT r.event_seq FROM event_refs r WHERE r.tenant_id = ")

@@ -18,6 +18,28 @@ use crate::{
 /// walking the timeline index and testing each row.
 pub(crate) const DRIVE_LIMIT: i64 = 2000;
 
+/// A filter ready to be planned: with the integrations its tags designate
+/// already resolved (see [`tag_integrations_sql`]).
+pub(crate) struct Target<'a> {
+    pub tenant: &'a str,
+    pub f: &'a EventFilter,
+    pub tag_integrations: Vec<String>,
+}
+
+/// The integrations of the tenant whose config has one of the tags: their
+/// events match the tag filter too. `None` when the filter has no tags.
+pub(crate) fn tag_integrations_sql(d: Dialect, tenant: &str, f: &EventFilter) -> Option<Sql> {
+    if f.tags.is_empty() {
+        return None;
+    }
+    let mut s = Sql::new(d);
+    s.push("SELECT DISTINCT it.integration_id FROM integration_tags it WHERE it.tenant_id = ")
+        .text(tenant)
+        .push(" AND it.tag IN ")
+        .list(&f.tags);
+    Some(s)
+}
+
 /// How a list query finds its rows.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Strategy {
@@ -37,23 +59,28 @@ fn from_events(d: Dialect, strategy: Strategy) -> &'static str {
     }
 }
 
-fn filtered(d: Dialect, select: &str, tenant: &str, f: &EventFilter, strategy: Strategy) -> Sql {
-    let tags = match strategy {
-        Strategy::Walk => TagMode::Probe,
-        Strategy::Drive => TagMode::Set,
-    };
+fn filtered(d: Dialect, select: &str, t: &Target<'_>, strategy: Strategy, tags: TagMode) -> Sql {
     let mut sql = Sql::new(d);
     sql.push(select)
         .push(from_events(d, strategy))
-        .text(tenant)
-        .filter_with(tenant, f, tags);
+        .text(t.tenant)
+        .filter_with(t.tenant, t.f, tags, &t.tag_integrations);
     sql
+}
+
+/// Tags are probed per row when walking, collected when driving.
+fn tag_mode(strategy: Strategy) -> TagMode {
+    match strategy {
+        Strategy::Walk => TagMode::Probe,
+        Strategy::Drive => TagMode::Set,
+    }
 }
 
 /// Cheap probes (each reads at most `DRIVE_LIMIT` index entries) whose
 /// counts tell whether a selective condition should drive a list query.
 /// All must come back under the limit for [`Strategy::Drive`].
-pub(crate) fn list_probes(d: Dialect, tenant: &str, f: &EventFilter) -> Option<Vec<Sql>> {
+pub(crate) fn list_probes(d: Dialect, t: &Target<'_>) -> Option<Vec<Sql>> {
+    let f = t.f;
     if !f.refs.is_empty() {
         // Refs name specific objects: always selective enough.
         return Some(Vec::new());
@@ -62,25 +89,28 @@ pub(crate) fn list_probes(d: Dialect, tenant: &str, f: &EventFilter) -> Option<V
     if !f.tags.is_empty() {
         let mut s = Sql::new(d);
         s.push("SELECT COUNT(*) FROM (SELECT 1 FROM event_tags t WHERE t.tenant_id = ")
-            .text(tenant)
+            .text(t.tenant)
             .push(" AND t.tag IN ")
-            .list(&f.tags)
-            .push(" LIMIT ")
-            .int(DRIVE_LIMIT)
-            .push(") x");
+            .list(&f.tags);
+        if let Some(start) = f.start {
+            s.push(" AND t.ts >= ").int(crate::codec::nanos(start));
+        }
+        if let Some(end) = f.end {
+            s.push(" AND t.ts <= ").int(crate::codec::nanos(end));
+        }
+        s.push(" LIMIT ").int(DRIVE_LIMIT).push(") x");
         probes.push(s);
-        // Events of tagged integrations: counted the same way.
-        let mut s = Sql::new(d);
-        s.push("SELECT COUNT(*) FROM (SELECT 1 FROM events e WHERE e.tenant_id = ")
-            .text(tenant)
-            .push(" AND COALESCE(e.integration_id, '') IN (SELECT it.integration_id FROM integration_tags it WHERE it.tenant_id = ")
-            .text(tenant)
-            .push(" AND it.tag IN ")
-            .list(&f.tags)
-            .push(") LIMIT ")
-            .int(DRIVE_LIMIT)
-            .push(") x");
-        probes.push(s);
+        if !t.tag_integrations.is_empty() {
+            let mut s = Sql::new(d);
+            s.push("SELECT COUNT(*) FROM (SELECT 1 FROM events e WHERE e.tenant_id = ")
+                .text(t.tenant)
+                .push(" AND COALESCE(e.integration_id, '') IN ")
+                .list(&t.tag_integrations)
+                .push(" LIMIT ")
+                .int(DRIVE_LIMIT)
+                .push(") x");
+            probes.push(s);
+        }
         return Some(probes);
     }
     let words = f.q.as_deref().map(fts::words).unwrap_or_default();
@@ -97,14 +127,9 @@ pub(crate) fn list_probes(d: Dialect, tenant: &str, f: &EventFilter) -> Option<V
     None
 }
 
-pub(crate) fn list_sql(
-    d: Dialect,
-    tenant: &str,
-    f: &EventFilter,
-    page: &Page,
-    strategy: Strategy,
-) -> Sql {
-    let mut sql = filtered(d, &format!("SELECT {EVENT_COLUMNS}"), tenant, f, strategy);
+pub(crate) fn list_sql(d: Dialect, t: &Target<'_>, page: &Page, strategy: Strategy) -> Sql {
+    let select = format!("SELECT {EVENT_COLUMNS}");
+    let mut sql = filtered(d, &select, t, strategy, tag_mode(strategy));
     if let Some(c) = &page.cursor {
         sql.push(" AND (e.ts, e.id) < (")
             .int(c.timestamp_nanos)
@@ -130,20 +155,44 @@ fn rollup_plan(f: &EventFilter, max_lvl: usize) -> Option<(Vec<rollup::Span>, Ve
 }
 
 /// Each query yields one row with one BIGINT; the count is their sum.
-pub(crate) fn count_sql(d: Dialect, tenant: &str, f: &EventFilter) -> Vec<Sql> {
+pub(crate) fn count_sql(d: Dialect, t: &Target<'_>) -> Vec<Sql> {
+    let f = t.f;
     let Some((spans, raws)) = rollup_plan(f, LEVELS.len() - 1) else {
-        let strategy = if f.refs.is_empty() {
-            Strategy::Walk
-        } else {
-            Strategy::Drive
-        };
-        // Counting visits every match: collect tagged events as a set.
-        let mut sql = Sql::new(d);
-        sql.push("SELECT COUNT(*)")
-            .push(from_events(d, strategy))
-            .text(tenant)
-            .filter_with(tenant, f, TagMode::Set);
-        return vec![sql];
+        let only_tags_and_time = EventFilter {
+            tags: f.tags.clone(),
+            start: f.start,
+            end: f.end,
+            ..EventFilter::default()
+        } == *f;
+        if !f.tags.is_empty() && only_tags_and_time && t.tag_integrations.is_empty() {
+            // Answered by the tag index alone.
+            let mut s = Sql::new(d);
+            s.push(if f.tags.len() == 1 {
+                "SELECT COUNT(*)"
+            } else {
+                "SELECT COUNT(DISTINCT t.event_seq)"
+            })
+            .push(" FROM event_tags t WHERE t.tenant_id = ")
+            .text(t.tenant)
+            .push(" AND t.tag IN ")
+            .list(&f.tags);
+            if let Some(start) = f.start {
+                s.push(" AND t.ts >= ").int(crate::codec::nanos(start));
+            }
+            if let Some(end) = f.end {
+                s.push(" AND t.ts <= ").int(crate::codec::nanos(end));
+            }
+            return vec![s];
+        }
+        // Counting visits every match: start from the selective side
+        // (refs, tags) when there is one.
+        return vec![filtered(
+            d,
+            "SELECT COUNT(*)",
+            t,
+            aggregate_strategy(f),
+            TagMode::Set,
+        )];
     };
     let mut out = Vec::new();
     if !spans.is_empty() {
@@ -151,7 +200,7 @@ pub(crate) fn count_sql(d: Dialect, tenant: &str, f: &EventFilter) -> Vec<Sql> {
         rollup::rollup_sql(
             &mut s,
             "SELECT CAST(COALESCE(SUM(r.n), 0) AS BIGINT)",
-            tenant,
+            t.tenant,
             f,
             &spans,
         );
@@ -159,10 +208,19 @@ pub(crate) fn count_sql(d: Dialect, tenant: &str, f: &EventFilter) -> Vec<Sql> {
     }
     for r in &raws {
         let mut s = Sql::new(d);
-        rollup::raw_sql(&mut s, "SELECT COUNT(*)", tenant, f, r);
+        rollup::raw_sql(&mut s, "SELECT COUNT(*)", t.tenant, f, r);
         out.push(s);
     }
     out
+}
+
+/// Aggregates visit every match: drive from refs or tags when present.
+fn aggregate_strategy(f: &EventFilter) -> Strategy {
+    if f.refs.is_empty() && f.tags.is_empty() {
+        Strategy::Walk
+    } else {
+        Strategy::Drive
+    }
 }
 
 fn group_column(alias: &str, g: GroupBy) -> String {
@@ -176,11 +234,11 @@ fn group_column(alias: &str, g: GroupBy) -> String {
 /// [`merge_histogram`].
 pub(crate) fn histogram_sql(
     d: Dialect,
-    tenant: &str,
-    f: &EventFilter,
+    t: &Target<'_>,
     bucket_nanos: i64,
     group_by: GroupBy,
 ) -> Vec<Sql> {
+    let (tenant, f) = (t.tenant, t.f);
     let b = bucket_nanos;
     // Floor division that also holds for timestamps before 1970.
     let floor = |col: &str| format!("{col} - ((({col} % {b}) + {b}) % {b})");
@@ -191,12 +249,8 @@ pub(crate) fn histogram_sql(
     );
     let plan = rollup::level_for_bucket(b).and_then(|lvl| rollup_plan(f, lvl));
     let Some((spans, raws)) = plan else {
-        let mut sql = Sql::new(d);
-        sql.push(&raw_select)
-            .push(from_events(d, Strategy::Walk))
-            .text(tenant)
-            .filter_with(tenant, f, TagMode::Set)
-            .push(" GROUP BY b, g");
+        let mut sql = filtered(d, &raw_select, t, aggregate_strategy(f), TagMode::Set);
+        sql.push(" GROUP BY b, g");
         return vec![sql];
     };
     let mut out = Vec::new();
@@ -236,20 +290,12 @@ pub(crate) fn merge_histogram(parts: Vec<(i64, String, i64)>) -> Vec<HistogramBu
 }
 
 /// Each query yields rows `(group, count)`; see [`merge_groups`].
-pub(crate) fn group_counts_sql(
-    d: Dialect,
-    tenant: &str,
-    f: &EventFilter,
-    group_by: GroupBy,
-) -> Vec<Sql> {
+pub(crate) fn group_counts_sql(d: Dialect, t: &Target<'_>, group_by: GroupBy) -> Vec<Sql> {
+    let (tenant, f) = (t.tenant, t.f);
     let raw_select = format!("SELECT {} AS g, COUNT(*)", group_column("e", group_by));
     let Some((spans, raws)) = rollup_plan(f, LEVELS.len() - 1) else {
-        let mut sql = Sql::new(d);
-        sql.push(&raw_select)
-            .push(from_events(d, Strategy::Walk))
-            .text(tenant)
-            .filter_with(tenant, f, TagMode::Set)
-            .push(" GROUP BY g");
+        let mut sql = filtered(d, &raw_select, t, aggregate_strategy(f), TagMode::Set);
+        sql.push(" GROUP BY g");
         return vec![sql];
     };
     let mut out = Vec::new();
@@ -288,14 +334,8 @@ pub(crate) fn merge_groups(parts: Vec<(String, i64)>) -> Vec<GroupCount> {
 }
 
 /// Oldest (`asc`) or newest matching timestamp: one index probe each.
-pub(crate) fn span_end_sql(
-    d: Dialect,
-    tenant: &str,
-    f: &EventFilter,
-    asc: bool,
-    strategy: Strategy,
-) -> Sql {
-    let mut sql = filtered(d, "SELECT e.ts", tenant, f, strategy);
+pub(crate) fn span_end_sql(d: Dialect, t: &Target<'_>, asc: bool, strategy: Strategy) -> Sql {
+    let mut sql = filtered(d, "SELECT e.ts", t, strategy, tag_mode(strategy));
     sql.push(if asc {
         " ORDER BY e.ts ASC LIMIT 1"
     } else {

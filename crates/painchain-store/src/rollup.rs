@@ -163,8 +163,10 @@ pub(crate) fn range(f: &EventFilter) -> (Option<i64>, Option<i64>) {
     )
 }
 
-/// `SELECT <select> FROM event_rollups r WHERE tenant AND projects AND
-/// connectors AND (<spans>)`; `spans` must not be empty.
+/// `SELECT <select> FROM (<the rollup rows of every span>) r`. One
+/// `UNION ALL` branch per span, so each is a range scan of the primary key
+/// (SQLite would not use the index for an OR of ranges); `spans` must not be
+/// empty.
 pub(crate) fn rollup_sql(
     sql: &mut Sql,
     select: &str,
@@ -172,30 +174,29 @@ pub(crate) fn rollup_sql(
     f: &EventFilter,
     spans: &[Span],
 ) {
-    sql.push(select)
-        .push(" FROM event_rollups r WHERE r.tenant_id = ")
-        .text(tenant);
-    if !f.projects.is_empty() {
-        sql.push(" AND r.project IN ").list(&f.projects);
-    }
-    if !f.connectors.is_empty() {
-        sql.push(" AND r.connector IN ").list(&f.connectors);
-    }
-    sql.push(" AND (");
+    sql.push(select).push(" FROM (");
     for (i, s) in spans.iter().enumerate() {
         if i > 0 {
-            sql.push(" OR ");
+            sql.push(" UNION ALL ");
         }
-        sql.push("(r.lvl = ").int(s.lvl as i64);
+        sql.push("SELECT x.bucket, x.project, x.connector, x.n FROM event_rollups x WHERE x.tenant_id = ")
+            .text(tenant)
+            .push(" AND x.lvl = ")
+            .int(s.lvl as i64);
         if let Some(from) = s.from {
-            sql.push(" AND r.bucket >= ").int(from);
+            sql.push(" AND x.bucket >= ").int(from);
         }
         if let Some(to) = s.to {
-            sql.push(" AND r.bucket < ").int(to);
+            sql.push(" AND x.bucket < ").int(to);
         }
-        sql.push(")");
+        if !f.projects.is_empty() {
+            sql.push(" AND x.project IN ").list(&f.projects);
+        }
+        if !f.connectors.is_empty() {
+            sql.push(" AND x.connector IN ").list(&f.connectors);
+        }
     }
-    sql.push(")");
+    sql.push(") r");
 }
 
 /// `SELECT <select> FROM events e WHERE tenant AND filter AND ts in raw`.
@@ -206,7 +207,7 @@ pub(crate) fn raw_sql(sql: &mut Sql, select: &str, tenant: &str, f: &EventFilter
     sql.push(select)
         .push(" FROM events e WHERE e.tenant_id = ")
         .text(tenant)
-        .filter(tenant, &f);
+        .filter(tenant, &f, &[]);
     if let Some(from) = raw.from {
         sql.push(" AND e.ts >= ").int(from);
     }

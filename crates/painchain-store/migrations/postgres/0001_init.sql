@@ -42,13 +42,17 @@ CREATE INDEX events_search ON events USING gin (search);
 -- Retention scans the oldest events across tenants; BRIN stays tiny.
 CREATE INDEX events_ts_brin ON events USING brin (ts);
 
+-- Tags of each event. The primary key answers "has event X tag T" while
+-- walking the timeline; the lookup index (with the event's ts, copied here)
+-- finds and counts the events of a tag in a time range without visiting them.
 CREATE TABLE event_tags (
     event_seq bigint NOT NULL,
     tag       text   NOT NULL,
     tenant_id text   NOT NULL,
+    ts        bigint NOT NULL,
     PRIMARY KEY (event_seq, tag)
 );
-CREATE INDEX event_tags_lookup ON event_tags (tenant_id, tag, event_seq);
+CREATE INDEX event_tags_lookup ON event_tags (tenant_id, tag, ts, event_seq);
 
 CREATE TABLE event_refs (
     event_seq bigint NOT NULL,

@@ -36,13 +36,17 @@ CREATE INDEX events_connector_ts ON events (tenant_id, connector, ts DESC, id DE
 CREATE INDEX events_project_ts ON events (tenant_id, project, ts DESC, id DESC);
 CREATE INDEX events_kind_ts ON events (tenant_id, kind, ts DESC, id DESC);
 
+-- Tags of each event. The primary key answers "has event X tag T" while
+-- walking the timeline; the lookup index (with the event's ts, copied here)
+-- finds and counts the events of a tag in a time range without visiting them.
 CREATE TABLE event_tags (
     event_seq INTEGER NOT NULL,
     tag       TEXT    NOT NULL,
     tenant_id TEXT    NOT NULL,
+    ts        INTEGER NOT NULL,
     PRIMARY KEY (event_seq, tag)
 ) WITHOUT ROWID;
-CREATE INDEX event_tags_lookup ON event_tags (tenant_id, tag, event_seq);
+CREATE INDEX event_tags_lookup ON event_tags (tenant_id, tag, ts, event_seq);
 
 CREATE TABLE event_refs (
     event_seq INTEGER NOT NULL,

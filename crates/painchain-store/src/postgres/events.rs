@@ -10,7 +10,7 @@ use super::bind;
 use crate::{
     codec::{from_nanos, nanos, opt_from_nanos, strings, EventParts, EVENT_COLUMNS},
     query::{Dialect, Sql},
-    read::{self, Strategy},
+    read::{self, Strategy, Target},
     EventPage, GroupCount, HistogramBucket, Result,
 };
 
@@ -54,9 +54,24 @@ async fn scalar(pool: &PgPool, sql: &Sql) -> Result<i64> {
     Ok(row.try_get::<Option<i64>, _>(0)?.unwrap_or(0))
 }
 
+/// The filter with the integrations its tags designate resolved.
+async fn target<'a>(pool: &PgPool, tenant: &'a str, f: &'a EventFilter) -> Result<Target<'a>> {
+    let mut tag_integrations = Vec::new();
+    if let Some(sql) = read::tag_integrations_sql(D, tenant, f) {
+        for r in fetch(pool, &sql).await? {
+            tag_integrations.push(r.try_get(0)?);
+        }
+    }
+    Ok(Target {
+        tenant,
+        f,
+        tag_integrations,
+    })
+}
+
 /// Runs the selectivity probes and picks the list strategy.
-async fn strategy(pool: &PgPool, tenant: &str, f: &EventFilter) -> Result<Strategy> {
-    let Some(probes) = read::list_probes(D, tenant, f) else {
+async fn strategy(pool: &PgPool, t: &Target<'_>) -> Result<Strategy> {
+    let Some(probes) = read::list_probes(D, t) else {
         return Ok(Strategy::Walk);
     };
     let mut total = 0;
@@ -89,8 +104,9 @@ pub(crate) async fn list_events(
     if page.limit == 0 {
         return Ok(EventPage::default());
     }
-    let strategy = strategy(pool, tenant, filter).await?;
-    let sql = read::list_sql(D, tenant, filter, page, strategy);
+    let t = target(pool, tenant, filter).await?;
+    let strategy = strategy(pool, &t).await?;
+    let sql = read::list_sql(D, &t, page, strategy);
     let rows = fetch(pool, &sql).await?;
     let mut events = rows.iter().map(decode_event).collect::<Result<Vec<_>>>()?;
     let next = if events.len() > page.limit as usize {
@@ -107,7 +123,8 @@ pub(crate) async fn list_events(
 
 pub(crate) async fn count_events(pool: &PgPool, tenant: &str, filter: &EventFilter) -> Result<i64> {
     let mut total = 0;
-    for sql in read::count_sql(D, tenant, filter) {
+    let t = target(pool, tenant, filter).await?;
+    for sql in read::count_sql(D, &t) {
         total += scalar(pool, &sql).await?;
     }
     Ok(total)
@@ -123,7 +140,8 @@ pub(crate) async fn histogram(
     // The trait requires bucket_nanos > 0; a bad value must not divide by 0.
     let bucket_nanos = bucket_nanos.max(1);
     let mut parts = Vec::new();
-    for sql in read::histogram_sql(D, tenant, filter, bucket_nanos, group_by) {
+    let t = target(pool, tenant, filter).await?;
+    for sql in read::histogram_sql(D, &t, bucket_nanos, group_by) {
         for r in fetch(pool, &sql).await? {
             parts.push((r.try_get(0)?, r.try_get(1)?, r.try_get(2)?));
         }
@@ -138,7 +156,8 @@ pub(crate) async fn group_counts(
     group_by: GroupBy,
 ) -> Result<Vec<GroupCount>> {
     let mut parts = Vec::new();
-    for sql in read::group_counts_sql(D, tenant, filter, group_by) {
+    let t = target(pool, tenant, filter).await?;
+    for sql in read::group_counts_sql(D, &t, group_by) {
         for r in fetch(pool, &sql).await? {
             parts.push((r.try_get(0)?, r.try_get(1)?));
         }
@@ -151,10 +170,11 @@ pub(crate) async fn time_span(
     tenant: &str,
     filter: &EventFilter,
 ) -> Result<Option<(DateTime<Utc>, DateTime<Utc>)>> {
-    let strategy = strategy(pool, tenant, filter).await?;
+    let t = target(pool, tenant, filter).await?;
+    let strategy = strategy(pool, &t).await?;
     let mut ends = [0i64; 2];
     for (i, asc) in [true, false].into_iter().enumerate() {
-        let sql = read::span_end_sql(D, tenant, filter, asc, strategy);
+        let sql = read::span_end_sql(D, &t, asc, strategy);
         match bind(sqlx::query(&sql.text), &sql.args)
             .fetch_optional(pool)
             .await?

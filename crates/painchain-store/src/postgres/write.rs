@@ -166,7 +166,8 @@ async fn insert_plan(c: &mut PgConnection, plan: &Plan<'_>) -> Result<Vec<RowRes
         .collect::<Result<_>>()?;
 
     // Side rows of the inserted events.
-    let (mut tag_seq, mut tag, mut tag_tenant) = (Vec::new(), Vec::new(), Vec::new());
+    let (mut tag_seq, mut tag, mut tag_tenant, mut tag_ts) =
+        (Vec::new(), Vec::new(), Vec::new(), Vec::new());
     let (mut ref_seq, mut ref_type, mut ref_value, mut ref_tenant) =
         (Vec::new(), Vec::new(), Vec::new(), Vec::new());
     for (r, res) in rows.iter().zip(&results) {
@@ -177,6 +178,7 @@ async fn insert_plan(c: &mut PgConnection, plan: &Plan<'_>) -> Result<Vec<RowRes
             tag_seq.push(*seq);
             tag.push(t);
             tag_tenant.push(r.tenant);
+            tag_ts.push(r.ts);
         }
         for (t, v) in r.unique_refs() {
             ref_seq.push(*seq);
@@ -187,12 +189,14 @@ async fn insert_plan(c: &mut PgConnection, plan: &Plan<'_>) -> Result<Vec<RowRes
     }
     if !tag_seq.is_empty() {
         sqlx::query(
-            "INSERT INTO event_tags (event_seq, tag, tenant_id) \
-             SELECT * FROM UNNEST($1::int8[], $2::text[], $3::text[]) ON CONFLICT DO NOTHING",
+            "INSERT INTO event_tags (event_seq, tag, tenant_id, ts) \
+             SELECT * FROM UNNEST($1::int8[], $2::text[], $3::text[], $4::int8[]) \
+             ON CONFLICT DO NOTHING",
         )
         .bind(tag_seq)
         .bind(tag)
         .bind(tag_tenant)
+        .bind(tag_ts)
         .execute(&mut *c)
         .await?;
     }

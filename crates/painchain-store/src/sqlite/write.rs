@@ -79,8 +79,8 @@ impl Statements {
             ),
             fts: shape("INSERT INTO events_fts (rowid, title, body)", 3, ""),
             tags: shape(
-                "INSERT OR IGNORE INTO event_tags (event_seq, tag, tenant_id)",
-                3,
+                "INSERT OR IGNORE INTO event_tags (event_seq, tag, tenant_id, ts)",
+                4,
                 "",
             ),
             refs: shape(
@@ -217,18 +217,18 @@ async fn insert_plan(
         }
         q.execute(&mut *c).await?;
     }
-    let tags: Vec<(i64, &str, &str)> = inserted
+    let tags: Vec<(i64, &str, &str, i64)> = inserted
         .iter()
         .flat_map(|(seq, r)| {
             r.unique_tags()
                 .into_iter()
-                .map(move |t| (*seq, t, r.tenant))
+                .map(move |t| (*seq, t, r.tenant, r.ts))
         })
         .collect();
     for (start, len, shape) in chunks(tags.len()) {
         let mut q = sqlx::query(&sql.tags[shape]);
-        for (seq, tag, tenant) in &tags[start..start + len] {
-            q = q.bind(*seq).bind(*tag).bind(*tenant);
+        for (seq, tag, tenant, ts) in &tags[start..start + len] {
+            q = q.bind(*seq).bind(*tag).bind(*tenant).bind(*ts);
         }
         q.execute(&mut *c).await?;
     }
