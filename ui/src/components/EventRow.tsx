@@ -56,7 +56,7 @@ export const EventRow = memo(function EventRow({
             const v = getPath(ev.data, f)
             if (v === undefined) return null
             return (
-              <span className="field" key={f} data-testid="row-field">
+              <span className="rfield" key={f} data-testid="row-field">
                 <b>{humanizeKey(f.split('.').pop()!)}:</b> {summarize(f, v)}
               </span>
             )
