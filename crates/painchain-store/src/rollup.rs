@@ -22,12 +22,21 @@ use crate::{
     query::Sql,
 };
 
-/// Bucket widths in nanoseconds, finest first; each divides the next.
-pub(crate) const LEVELS: [i64; 4] = [
-    1_000_000_000,
-    60 * 1_000_000_000,
-    3_600 * 1_000_000_000,
-    86_400 * 1_000_000_000,
+const SEC: i64 = 1_000_000_000;
+
+/// Bucket widths, finest first; each divides the next. A histogram reads the
+/// coarsest level dividing its bucket width, so each of the timeline's
+/// "nice" widths (1 s, 2, 5, 10, 15, 30 s, 1, 2, 5, 10, 15, 30 min, 1, 2, 3,
+/// 6, 12 h, days) reads at most a handful of rows per bucket and group.
+pub(crate) const LEVELS: [i64; 8] = [
+    SEC,
+    5 * SEC,
+    60 * SEC,
+    300 * SEC,
+    900 * SEC,
+    3_600 * SEC,
+    6 * 3_600 * SEC,
+    86_400 * SEC,
 ];
 
 pub(crate) fn bucket_of(ts: i64, lvl: usize) -> i64 {
@@ -299,10 +308,16 @@ mod tests {
 
     #[test]
     fn levels_for_buckets() {
-        assert_eq!(level_for_bucket(3_600 * S), Some(2));
-        assert_eq!(level_for_bucket(300 * S), Some(1));
+        assert_eq!(level_for_bucket(3_600 * S), Some(5));
+        assert_eq!(level_for_bucket(2 * 3_600 * S), Some(5));
+        assert_eq!(level_for_bucket(12 * 3_600 * S), Some(6));
+        assert_eq!(level_for_bucket(600 * S), Some(3));
+        assert_eq!(level_for_bucket(30 * S), Some(1));
         assert_eq!(level_for_bucket(7 * S), Some(0));
         assert_eq!(level_for_bucket(S / 2), None);
-        assert_eq!(level_for_bucket(2 * 86_400 * S), Some(3));
+        assert_eq!(level_for_bucket(2 * 86_400 * S), Some(7));
+        for w in LEVELS.windows(2) {
+            assert_eq!(w[1] % w[0], 0);
+        }
     }
 }

@@ -38,7 +38,9 @@ CREATE INDEX events_tenant_ts ON events (tenant_id, ts DESC, id DESC);
 CREATE INDEX events_connector_ts ON events (tenant_id, connector, ts DESC, id DESC);
 CREATE INDEX events_project_ts ON events (tenant_id, project, ts DESC, id DESC);
 CREATE INDEX events_kind_ts ON events (tenant_id, kind, ts DESC, id DESC);
-CREATE INDEX events_search ON events USING gin (search);
+-- A small pending list: with fastupdate, every search scans the pending
+-- list linearly, and under constant ingest it would always be near full.
+CREATE INDEX events_search ON events USING gin (search) WITH (gin_pending_list_limit = 512);
 -- Retention scans the oldest events across tenants; BRIN stays tiny.
 CREATE INDEX events_ts_brin ON events USING brin (ts);
 
@@ -63,8 +65,9 @@ CREATE TABLE event_refs (
 );
 CREATE INDEX event_refs_lookup ON event_refs (tenant_id, ref_type, value, event_seq);
 
--- Event counts per (time bucket, project, connector) at four granularities
--- (lvl 0..3 = second, minute, hour, day), maintained with every insert and
+-- Event counts per (time bucket, project, connector) at several
+-- granularities (lvl 0..7 = 1 s, 5 s, 1 min, 5 min, 15 min, 1 h, 6 h, 1 day;
+-- see src/rollup.rs), maintained with every insert and
 -- delete: totals, group counts and histograms read these instead of
 -- millions of events (see src/rollup.rs).
 CREATE TABLE event_rollups (

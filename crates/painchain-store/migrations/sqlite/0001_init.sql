@@ -63,8 +63,9 @@ CREATE VIRTUAL TABLE events_fts USING fts5 (
     title, body, content = '', contentless_delete = 1
 );
 
--- Event counts per (time bucket, project, connector) at four granularities
--- (lvl 0..3 = second, minute, hour, day), maintained with every insert and
+-- Event counts per (time bucket, project, connector) at several
+-- granularities (lvl 0..7 = 1 s, 5 s, 1 min, 5 min, 15 min, 1 h, 6 h, 1 day;
+-- see src/rollup.rs), maintained with every insert and
 -- delete: totals, group counts and histograms read these instead of
 -- millions of events (see src/rollup.rs).
 CREATE TABLE event_rollups (

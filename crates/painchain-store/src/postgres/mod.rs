@@ -49,7 +49,13 @@ impl PgStore {
             .max_connections(MAX_CONNECTIONS)
             .min_connections(1)
             .acquire_timeout(Duration::from_secs(10))
-            .connect_with(opts.application_name("painchain"))
+            .connect_with(
+                opts.application_name("painchain")
+                    // Plan every query with its actual values: a cached
+                    // generic plan cannot tell a rare tag or word from a
+                    // common one, and the two need opposite plans.
+                    .options([("plan_cache_mode", "force_custom_plan")]),
+            )
             .await?;
         MIGRATOR.run(&pool).await?;
         let writer = Writer::spawn(write::PgWriter::new(pool.clone()));
