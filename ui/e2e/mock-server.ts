@@ -67,6 +67,13 @@ export function createMockServer(distDir: string) {
     return { all, slice, next }
   }
 
+  const redact = (i: Json) => ({
+    ...i,
+    config: Object.fromEntries(
+      Object.entries(i.config ?? {}).map(([k, v]) => [k, /token|secret|password/i.test(k) && typeof v === 'string' ? '••••' + v.slice(-4) : v]),
+    ),
+  })
+
   function send(res: http.ServerResponse, status: number, body?: unknown, headers: Json = {}) {
     res.writeHead(status, { 'content-type': 'application/json', ...headers })
     res.end(body === undefined ? '' : JSON.stringify(body))
@@ -234,7 +241,7 @@ export function createMockServer(distDir: string) {
         return send(res, 200, { id: b.id, displayName: b.displayName, registered: true })
       }
       if (p === '/api/integrations/types') return send(res, 200, types)
-      if (p === '/api/integrations' && m === 'GET') return send(res, 200, integrations.filter((i) => !q.get('type') || i.type === q.get('type')))
+      if (p === '/api/integrations' && m === 'GET') return send(res, 200, integrations.filter((i) => !q.get('type') || i.type === q.get('type')).map(redact))
       if (p === '/api/integrations' && m === 'POST') {
         const b = await readBody(req)
         const row = { id: randomUUID(), tenantId: 'default', type: b.type, name: b.name, config: b.config, status: 'active', enabled: true, managedBy: null, lastSync: null, registeredAt: new Date().toISOString() }
@@ -248,8 +255,10 @@ export function createMockServer(distDir: string) {
         if (i < 0) return err(res, 404, 'not_found', 'integration not found')
         if (m === 'DELETE') return (integrations.splice(i, 1), send(res, 204))
         if (m === 'PUT') Object.assign(integrations[i], await readBody(req))
-        return send(res, 200, integrations[i])
+        return send(res, 200, redact(integrations[i]))
       }
+      mm = /^\/api\/integrations\/([^/]+)\/sync$/.exec(p)
+      if (mm) return send(res, 202, { queued: true, live: false, message: 'sync queued' })
       if (p.startsWith('/api/')) return err(res, 404, 'not_found', `no route ${p}`)
       // static UI
       const file = path.join(distDir, p)

@@ -379,6 +379,24 @@ describe('settings', () => {
     }
   })
 
+  test('integrations: disable, sync now, delete with confirmation', async () => {
+    await page.goto(server.url + '/settings/integrations')
+    const row = page.getByTestId('integration-row').filter({ hasText: 'prod cluster' })
+    await row.waitFor()
+    await row.getByRole('checkbox', { name: 'Collect events for prod cluster' }).click()
+    await row.getByTestId('status-badge').filter({ hasText: 'disabled' }).waitFor()
+    const list = await api(server, 'GET', '/api/integrations')
+    assert.equal(list.json.find((i: any) => i.name === 'prod cluster').enabled, false)
+    await row.getByRole('button', { name: 'Sync prod cluster now' }).click()
+    await row.getByTestId('row-note').waitFor()
+    await row.getByRole('button', { name: 'Delete prod cluster' }).click()
+    const confirm = page.getByRole('dialog', { name: /Delete “prod cluster”/ })
+    await confirm.getByRole('button', { name: 'Delete integration' }).click()
+    await row.waitFor({ state: 'detached' })
+    const after = await api(server, 'GET', '/api/integrations')
+    assert.equal(after.json.some((i: any) => i.name === 'prod cluster'), false)
+  })
+
   test('teams: create, edit, delete', async () => {
     await page.goto(server.url + '/settings/teams')
     await page.getByTestId('add-team').click()

@@ -156,6 +156,24 @@ function IntegrationsSection() {
     },
   })
 
+  const [notes, setNotes] = useState<Record<string, { ok: boolean; message: string }>>({})
+  const syncNow = async (i: Integration) => {
+    try {
+      const r = await api.post<{ message?: string }>(`/api/integrations/${encodeURIComponent(i.id)}/sync`, {})
+      setNotes((n) => ({ ...n, [i.id]: { ok: true, message: r?.message ?? 'Sync requested' } }))
+    } catch (e) {
+      setNotes((n) => ({ ...n, [i.id]: { ok: false, message: errorMessage(e) } }))
+    }
+  }
+  const setEnabled = async (i: Integration, enabled: boolean) => {
+    try {
+      await api.put(`/api/integrations/${encodeURIComponent(i.id)}`, { enabled })
+      qc.invalidateQueries({ queryKey: keys.integrations })
+    } catch (e) {
+      setNotes((n) => ({ ...n, [i.id]: { ok: false, message: errorMessage(e) } }))
+    }
+  }
+
   const runTest = async (i: Integration) => {
     setTests((t) => ({ ...t, [i.id]: 'running' }))
     const r = await testConnection(i.id)
@@ -215,6 +233,11 @@ function IntegrationsSection() {
                         </div>
                       </div>
                       {h.lastError && <div className="err-text" style={{ marginTop: 4 }}>{h.lastError}</div>}
+                      {notes[i.id] && (
+                        <div className={`result ${notes[i.id].ok ? 'ok' : 'bad'}`} style={{ marginTop: 6 }} role="status" data-testid="row-note">
+                          {notes[i.id].message}
+                        </div>
+                      )}
                       {test && test !== 'running' && (
                         <div className={`result ${test.ok ? 'ok' : 'bad'}`} style={{ marginTop: 6 }} data-testid="test-result" role="status">
                           {test.ok ? '✓ ' : '✗ '}
@@ -227,6 +250,20 @@ function IntegrationsSection() {
                     <td className="small">{h.eventsCollected ?? <span className="faint">—</span>}</td>
                     <td>
                       <div className="actions">
+                        {!managed && (
+                          <label className="toggle" title={i.enabled === false ? 'Collection is off' : 'Collection is on'}>
+                            <input
+                              type="checkbox"
+                              checked={i.enabled !== false}
+                              onChange={(e) => setEnabled(i, e.target.checked)}
+                              aria-label={`Collect events for ${i.name}`}
+                            />
+                            On
+                          </label>
+                        )}
+                        <button className="btn sm" onClick={() => syncNow(i)} aria-label={`Sync ${i.name} now`} title="Collect now">
+                          Sync
+                        </button>
                         <button className="btn sm" onClick={() => runTest(i)} disabled={test === 'running'} aria-label={`Test connection for ${i.name}`}>
                           {test === 'running' ? 'Testing…' : 'Test'}
                         </button>
