@@ -57,7 +57,8 @@ fn string_list(v: Option<&Value>) -> Vec<String> {
 /// The project name a path gets by default: its directory name, without a
 /// `.git` suffix (and the parent's name for a `.../repo/.git` path).
 pub fn default_project(path: &Path) -> String {
-    let mut p = path.to_path_buf();
+    // `.` or `../x` name nothing by themselves: use the real directory.
+    let mut p = path.canonicalize().unwrap_or_else(|_| path.to_path_buf());
     if p.file_name().is_some_and(|n| n == ".git") {
         p.pop();
     }
@@ -176,6 +177,8 @@ mod tests {
 
         let c = GitConfig::from_json(&json!({"path": "/src/app/.git", "branches": ["main", "release/*"], "mode": "commit", "since": "2w"})).unwrap();
         assert_eq!(c.repos[0].project, "app");
+        let here = GitConfig::from_json(&json!({"path": "."})).unwrap();
+        assert_ne!(here.repos[0].project, ".");
         assert!(c.follows_branch("release/1.2"));
         assert!(!c.follows_branch("feature"));
         assert_eq!(c.mode, Mode::Commit);

@@ -27,7 +27,7 @@ use crate::{
 
 pub use status::StatusState;
 
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct RuntimeConfig {
     /// Base URL (`http://localhost:8000`, or the seed's `.../api`).
     pub server: String,
@@ -49,6 +49,20 @@ pub struct RuntimeConfig {
     /// Retry delays for posts (first step and cap).
     pub backoff_base: Duration,
     pub backoff_max: Duration,
+}
+
+/// Never prints the token.
+impl std::fmt::Debug for RuntimeConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RuntimeConfig")
+            .field("server", &self.server)
+            .field("token", &self.token.as_ref().map(|_| "<redacted>"))
+            .field("health_addr", &self.health_addr)
+            .field("register_timeout", &self.register_timeout)
+            .field("refresh_every", &self.refresh_every)
+            .field("control_every", &self.control_every)
+            .finish_non_exhaustive()
+    }
 }
 
 impl RuntimeConfig {

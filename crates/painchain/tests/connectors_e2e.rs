@@ -508,3 +508,20 @@ async fn connector_gives_up_when_no_server_answers() {
         "{err}"
     );
 }
+
+#[test]
+fn examples_parse() {
+    use painchain_sdk::config_file::{parse, FileKind};
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples");
+    let env = |k: &str| (k == "GITHUB_TOKEN").then(|| "ghp_example".to_string());
+    let serve = std::fs::read_to_string(root.join("painchain.yaml")).unwrap();
+    painchain_server::Config::from_yaml(&serve).expect("server keys");
+    let d = parse(&serve, "painchain.yaml", FileKind::Serve, &env).unwrap();
+    assert_eq!(d[0].integration_type, "git");
+    assert_eq!(d[0].config["path"], ".");
+    for f in ["git-connector.yaml", "github-connector.yaml"] {
+        let text = std::fs::read_to_string(root.join(f)).unwrap();
+        let d = parse(&text, f, FileKind::Connector, &env).unwrap();
+        assert_eq!(d.len(), 1, "{f}");
+    }
+}
