@@ -35,7 +35,9 @@ pub enum Command {
     /// Create, list and revoke API tokens.
     #[command(subcommand)]
     Token(TokenCommand),
-    /// Run a connector (e.g. `painchain connector github`).
+    /// Run a connector (e.g. `painchain connector git --help`).
+    // Help is the connector's own (its flags are parsed there).
+    #[command(disable_help_flag = true)]
     Connector {
         /// Connector type.
         #[arg(value_name = "TYPE")]

@@ -34,7 +34,7 @@ fn find(ty: &str) -> Option<Arc<dyn Connector>> {
     builtin().into_iter().find(|c| c.metadata().id == ty)
 }
 
-/// `painchain connector <type> [flags]`.
+/// Runs one connector type against a PainChain server (`painchain connector <type>`).
 #[derive(Parser, Debug)]
 #[command(name = "painchain connector <type>", no_binary_name = true)]
 struct ConnectorArgs {
@@ -85,11 +85,23 @@ fn init_logging(level: &str, json: bool) {
 }
 
 pub async fn run_standalone(ty: &str, args: Vec<String>) -> Result<std::process::ExitCode> {
+    if ty.starts_with('-') {
+        let types: Vec<String> = builtin().iter().map(|c| c.metadata().id).collect();
+        println!(
+            "Usage: painchain connector <TYPE> [--config FILE] [--server URL] [--token TOKEN] [--health-addr ADDR]\n\nTypes: {}\nMore: painchain connector <TYPE> --help",
+            types.join(", ")
+        );
+        return Ok(std::process::ExitCode::from(
+            if matches!(ty, "-h" | "--help") { 0 } else { 2 },
+        ));
+    }
     let args = match ConnectorArgs::try_parse_from(args) {
         Ok(a) => a,
         Err(e) => {
             let _ = e.print();
-            return Ok(std::process::ExitCode::from(2));
+            // `--help` is not an error.
+            let code = if e.use_stderr() { 2 } else { 0 };
+            return Ok(std::process::ExitCode::from(code));
         }
     };
     init_logging(&args.log_level, args.log_json);
