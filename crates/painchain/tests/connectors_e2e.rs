@@ -361,11 +361,23 @@ async fn server_and_standalone_git_connector() {
         .unwrap();
     assert_eq!(h["status"], "ok");
     assert_eq!(h["integrations"], 3);
-    let st = api
-        .get(&format!("/api/integrations/{yaml_id}"))
-        .await
-        .unwrap();
-    assert_eq!(st["connectorStatus"]["state"], "ok", "{st}");
+    // Status reports follow within a control tick (~2 s).
+    let deadline = Instant::now() + Duration::from_secs(15);
+    loop {
+        let st = api
+            .get(&format!("/api/integrations/{yaml_id}"))
+            .await
+            .unwrap();
+        if st["connectorStatus"]["state"] == "ok" {
+            assert!(
+                st["connectorStatus"]["eventsCollected"].as_i64().unwrap() >= 1,
+                "{st}"
+            );
+            break;
+        }
+        assert!(Instant::now() < deadline, "{st}");
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
 
     // Connection test through the live connector.
     let t: Value = api
