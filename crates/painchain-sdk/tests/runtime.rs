@@ -38,6 +38,8 @@ struct Fake {
     generation: u32,
     sync: Vec<String>,
     batch_calls: u32,
+    /// Slows `POST /api/events` down (a post in flight at shutdown).
+    delay: Duration,
 }
 
 type S = Arc<Mutex<Fake>>;
@@ -93,6 +95,8 @@ async fn post_event(State(s): State<S>, headers: HeaderMap, Json(e): Json<Value>
     let ext = e["externalId"].as_str().unwrap_or("").to_string();
     assert_eq!(headers.get("x-painchain-connector").unwrap(), "fake");
     log(&s, format!("POST event {ext}"));
+    let delay = s.lock().unwrap().delay;
+    tokio::time::sleep(delay).await;
     let mut f = s.lock().unwrap();
     if let Some((code, ra)) = f.script.pop_front() {
         if code != 201 {
@@ -165,6 +169,8 @@ struct Counter {
     count: u64,
     per_poll: u64,
     fail: bool,
+    /// Every poll finds one new event, forever.
+    growing: bool,
 }
 
 #[async_trait]
@@ -174,6 +180,9 @@ impl PollingSource for Counter {
             anyhow::bail!("upstream says no");
         }
         let from = cursor.and_then(|c| c.as_u64()).unwrap_or(0);
+        if self.growing {
+            self.count = from + 1;
+        }
         let to = (from + self.per_poll).min(self.count);
         let events = (from..to)
             .map(|i| {
@@ -211,6 +220,7 @@ impl Connector for FakeConnector {
             count: i.config["count"].as_u64().unwrap_or(0),
             per_poll: i.config["perPoll"].as_u64().unwrap_or(1),
             fail: i.config["fail"].as_bool().unwrap_or(false),
+            growing: i.config["growing"].as_bool().unwrap_or(false),
         }))
     }
 }
@@ -232,6 +242,16 @@ fn cfg(server: &str) -> RuntimeConfig {
 
 /// Runs the runtime until `done` holds (or 20 s), then stops it.
 async fn run_until(server: &str, s: &S, done: impl Fn(&Fake) -> bool) {
+    run_until_then(server, s, done, |_| {}).await
+}
+
+/// Like `run_until`, calling `on_done` just before stopping.
+async fn run_until_then(
+    server: &str,
+    s: &S,
+    done: impl Fn(&Fake) -> bool,
+    on_done: impl FnOnce(&mut Fake),
+) {
     let (tx, rx) = tokio::sync::oneshot::channel::<()>();
     let rt = Runtime::new(Arc::new(FakeConnector), cfg(server));
     let h = tokio::spawn(rt.run(async {
@@ -246,6 +266,7 @@ async fn run_until(server: &str, s: &S, done: impl Fn(&Fake) -> bool) {
         );
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
+    on_done(&mut s.lock().unwrap());
     let _ = tx.send(());
     tokio::time::timeout(Duration::from_secs(15), h)
         .await
@@ -396,4 +417,51 @@ async fn registration_gives_up_with_a_clear_error() {
         "{err}"
     );
     assert!(!err.contains("pc_secret_token"));
+}
+
+#[tokio::test]
+async fn sync_now_wakes_a_source_and_disabled_integrations_do_not_run() {
+    let (url, s) = fake_server(Fake {
+        integrations: vec![
+            integration("a", json!({"growing": true, "polling": {"interval": 3600}})),
+            json!({"id": "off", "type": "fake", "name": "off", "enabled": false, "config": {"count": 5}}),
+        ],
+        ..Default::default()
+    })
+    .await;
+    let s2 = s.clone();
+    tokio::spawn(async move {
+        // After the first poll, ask for two more syncs, one at a time.
+        for n in 1..=2 {
+            loop {
+                if s2.lock().unwrap().stored.len() >= n {
+                    break;
+                }
+                tokio::time::sleep(Duration::from_millis(50)).await;
+            }
+            s2.lock().unwrap().sync.push("a".into());
+        }
+    });
+    run_until(&url, &s, |f| cursor_of(f, "a") == Some(3)).await;
+    let f = s.lock().unwrap();
+    assert_eq!(f.stored, vec!["a-0", "a-1", "a-2"]);
+    assert!(cursor_of(&f, "off").is_none());
+}
+
+#[tokio::test]
+async fn graceful_stop_finishes_the_current_post_and_saves_the_cursor() {
+    let (url, s) = fake_server(Fake {
+        integrations: vec![integration("a", json!({"count": 1}))],
+        delay: Duration::from_millis(1500),
+        ..Default::default()
+    })
+    .await;
+    // Stop as soon as the (slow) post is in flight.
+    run_until(&url, &s, |f| {
+        f.log.iter().any(|(_, l)| l.starts_with("POST event"))
+    })
+    .await;
+    let f = s.lock().unwrap();
+    assert_eq!(f.stored, vec!["a-0"], "the post in flight completed");
+    assert_eq!(cursor_of(&f, "a"), Some(1), "and its cursor was saved");
 }
