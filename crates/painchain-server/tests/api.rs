@@ -267,10 +267,22 @@ async fn batch_results(b: Backend) {
     assert_eq!(r.error().0, "too_many_items");
     let r = h.post("/api/events/batch", &json!([])).await;
     assert_eq!(r.body["created"], 0);
+    // A batch may be larger than the 1 MB single-body limit.
+    let big: Vec<Value> = (0..20)
+        .map(|i| {
+            let mut e = ev("big", "c", "p", &ts(i));
+            e["data"] = json!({"blob": "x".repeat(70 * 1024)});
+            e
+        })
+        .collect();
+    let r = h.post("/api/events/batch", &json!(big)).await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    assert_eq!(r.body["created"], 20);
     // 1000 items is fine.
     let r = h.post("/api/events/batch", &json!(many[..1000])).await;
     assert_eq!(r.status, 200);
     assert_eq!(r.body["created"], 1000);
+    assert_eq!(h.get("/api/events?limit=1").await.status, 200);
 }
 
 // ---------------------------------------------------------------- queries
