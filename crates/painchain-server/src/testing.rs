@@ -51,16 +51,16 @@ impl TestServer {
             ..Config::default()
         };
         config.auth.enabled = false;
-        let (dir, pg) = match backend {
-            Backend::Sqlite => {
-                let dir = tempfile::tempdir().expect("temp dir");
-                config.data_dir = dir.path().join("data");
-                (Some(dir), None)
-            }
+        // A private data dir on both backends: the SQLite file and any other
+        // state files (keys) must never land in the working directory.
+        let dir = tempfile::tempdir().expect("temp dir");
+        config.data_dir = dir.path().join("data");
+        let pg = match backend {
+            Backend::Sqlite => None,
             Backend::Postgres => {
                 let db = PgTestDb::create().await?;
                 config.database_url = Some(crate::config::Secret::new(db.url.clone()));
-                (None, Some(db))
+                Some(db)
             }
         };
         configure(&mut config);
@@ -80,7 +80,7 @@ impl TestServer {
             backend,
             shutdown: Some(tx),
             task: Some(task),
-            _dir: dir,
+            _dir: Some(dir),
             _pg: pg,
         })
     }
