@@ -3,6 +3,14 @@
 //! writes them in ONE transaction and answers each caller after the commit.
 //! Under load many inserts share one fsync; when idle a lone insert commits
 //! immediately, so latency never waits for a batch to fill.
+//!
+//! A backend may also *defer* the fsync (SQLite): it commits without
+//! syncing and hands the batch to a sync task, which makes everything
+//! committed so far durable with one fsync and only then answers the
+//! callers. The writer meanwhile builds and writes the next batch, so the
+//! disk flush of one batch overlaps the work of the next.
+
+use std::sync::Arc;
 
 use async_trait::async_trait;
 use painchain_core::NewEvent;
@@ -27,11 +35,26 @@ enum Msg {
     Shutdown(oneshot::Sender<()>),
 }
 
+/// Makes every transaction committed so far durable (blocking I/O).
+pub(crate) type SyncFn = Arc<dyn Fn() -> std::io::Result<()> + Send + Sync>;
+
 /// What a backend provides: write these jobs atomically, outcomes per job.
 #[async_trait]
 pub(crate) trait BatchWriter: Send + 'static {
     async fn write(&mut self, jobs: &[InsertJob]) -> Result<Vec<Vec<InsertOutcome>>>;
+
+    /// `Some` when `write` commits without syncing: callers are answered
+    /// only after this has run (see the module docs).
+    fn deferred_sync(&self) -> Option<SyncFn> {
+        None
+    }
 }
+
+/// Answers waiting for the next sync.
+type Pending = Vec<(
+    oneshot::Sender<Result<Vec<InsertOutcome>>>,
+    Result<Vec<InsertOutcome>>,
+)>;
 
 /// The stores' handle on their writer task.
 pub(crate) struct Writer {
@@ -72,6 +95,13 @@ impl Writer {
 }
 
 async fn run<W: BatchWriter>(mut backend: W, mut rx: mpsc::Receiver<Msg>) {
+    let (sync_tx, sync_task) = match backend.deferred_sync() {
+        Some(sync) => {
+            let (tx, rx) = mpsc::unbounded_channel();
+            (Some(tx), Some(tokio::spawn(sync_loop(sync, rx))))
+        }
+        None => (None, None),
+    };
     let mut shutdown: Option<oneshot::Sender<()>> = None;
     let mut carry: Option<InsertJob> = None;
     loop {
@@ -107,34 +137,58 @@ async fn run<W: BatchWriter>(mut backend: W, mut rx: mpsc::Receiver<Msg>) {
                 Err(_) => break,
             }
         }
-        commit(&mut backend, jobs).await;
+        let answers = commit(&mut backend, jobs).await;
+        match &sync_tx {
+            Some(tx) => {
+                if let Err(mpsc::error::SendError(answers)) = tx.send(answers) {
+                    answer(answers);
+                }
+            }
+            None => answer(answers),
+        }
+    }
+    // Every answer goes out (after its sync) before shutdown reports done.
+    drop(sync_tx);
+    if let Some(task) = sync_task {
+        let _ = task.await;
     }
     if let Some(done) = shutdown {
         let _ = done.send(());
     }
 }
 
-async fn commit<W: BatchWriter>(backend: &mut W, jobs: Vec<InsertJob>) {
+fn answer(answers: Pending) {
+    for (reply, result) in answers {
+        let _ = reply.send(result);
+    }
+}
+
+/// Writes the jobs; returns each caller's answer (not sent yet).
+async fn commit<W: BatchWriter>(backend: &mut W, jobs: Vec<InsertJob>) -> Pending {
     match backend.write(&jobs).await {
-        Ok(outcomes) if outcomes.len() == jobs.len() => {
-            for (job, out) in jobs.into_iter().zip(outcomes) {
-                let _ = job.reply.send(Ok(out));
-            }
-        }
-        Ok(_) => {
-            for job in jobs {
-                let _ = job.reply.send(Err(StoreError::Corrupt(
-                    "writer returned the wrong number of outcomes".into(),
-                )));
-            }
-        }
+        Ok(outcomes) if outcomes.len() == jobs.len() => jobs
+            .into_iter()
+            .zip(outcomes)
+            .map(|(job, out)| (job.reply, Ok(out)))
+            .collect(),
+        Ok(_) => jobs
+            .into_iter()
+            .map(|job| {
+                let e = StoreError::Corrupt("writer returned the wrong number of outcomes".into());
+                (job.reply, Err(e))
+            })
+            .collect(),
         Err(e) if jobs.len() == 1 => {
-            let _ = jobs.into_iter().next().map(|j| j.reply.send(Err(e)));
+            let mut e = Some(e);
+            jobs.into_iter()
+                .filter_map(|job| Some((job.reply, Err(e.take()?))))
+                .collect()
         }
         Err(e) => {
             // One bad request must not fail the others it was grouped with:
             // retry each on its own so the error reaches only its sender.
             tracing::warn!(error = %e, jobs = jobs.len(), "group commit failed; retrying one by one");
+            let mut answers = Vec::with_capacity(jobs.len());
             for job in jobs {
                 let res = backend
                     .write(std::slice::from_ref(&job))
@@ -143,7 +197,40 @@ async fn commit<W: BatchWriter>(backend: &mut W, jobs: Vec<InsertJob>) {
                         o.pop()
                             .ok_or_else(|| StoreError::Corrupt("no outcome".into()))
                     });
-                let _ = job.reply.send(res);
+                answers.push((job.reply, res));
+            }
+            answers
+        }
+    }
+}
+
+/// Syncs, then answers every batch committed before the sync; batches that
+/// arrive while a sync runs share the next one.
+async fn sync_loop(sync: SyncFn, mut rx: mpsc::UnboundedReceiver<Pending>) {
+    while let Some(first) = rx.recv().await {
+        let mut answers = first;
+        while let Ok(more) = rx.try_recv() {
+            answers.extend(more);
+        }
+        let sync = sync.clone();
+        let synced = tokio::task::spawn_blocking(move || sync())
+            .await
+            .unwrap_or_else(|e| Err(std::io::Error::other(e)));
+        match synced {
+            Ok(()) => answer(answers),
+            Err(e) => {
+                tracing::error!(error = %e, "syncing committed events failed");
+                for (reply, result) in answers {
+                    // Committed but maybe not on disk: report the failure
+                    // (a retry is safe, dedup answers it).
+                    let res = result.and_then(|_| {
+                        Err(StoreError::Database(sqlx::Error::Io(std::io::Error::new(
+                            e.kind(),
+                            e.to_string(),
+                        ))))
+                    });
+                    let _ = reply.send(res);
+                }
             }
         }
     }

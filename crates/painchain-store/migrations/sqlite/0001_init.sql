@@ -58,16 +58,17 @@ CREATE TABLE event_refs (
 CREATE INDEX event_refs_lookup ON event_refs (tenant_id, ref_type, value, event_seq);
 
 -- Full-text index over title + data, keyed by events.seq. Contentless (the
--- text lives in events) with delete support for retention.
+-- text lives in events) with delete support for retention. detail=none
+-- keeps only which rows hold a term: searches are AND-ed word prefixes,
+-- never phrases, so positions would be written and never read.
 CREATE VIRTUAL TABLE events_fts USING fts5 (
-    title, body, content = '', contentless_delete = 1
+    body, content = '', contentless_delete = 1, detail = none
 );
 
 -- Event counts per (time bucket, project, connector) at several
 -- granularities (lvl 0..7 = 1 s, 5 s, 1 min, 5 min, 15 min, 1 h, 6 h, 1 day;
--- see src/rollup.rs), maintained with every insert and
--- delete: totals, group counts and histograms read these instead of
--- millions of events (see src/rollup.rs).
+-- see src/rollup.rs), maintained with every insert and delete: totals,
+-- group counts and histograms read these instead of millions of events.
 CREATE TABLE event_rollups (
     tenant_id TEXT    NOT NULL,
     lvl       INTEGER NOT NULL,

@@ -7,6 +7,7 @@
 //! of read-only connections, which WAL lets run alongside the writer.
 
 mod admin;
+mod checkpoint;
 mod events;
 mod write;
 
@@ -50,6 +51,7 @@ pub struct SqliteStore {
     read: SqlitePool,
     write: WriteConn,
     writer: Writer,
+    checkpointer: Mutex<Option<checkpoint::Checkpointer>>,
 }
 
 impl SqliteStore {
@@ -72,6 +74,8 @@ impl SqliteStore {
             .synchronous(SqliteSynchronous::Full)
             .pragma("cache_size", "-65536")
             .pragma("journal_size_limit", "67108864")
+            // Checkpoints run in the background (see checkpoint.rs).
+            .pragma("wal_autocheckpoint", "0")
             .connect()
             .await?;
         MIGRATOR.run(&mut conn).await?;
@@ -79,6 +83,9 @@ impl SqliteStore {
         sqlx::query("PRAGMA optimize=0x10002")
             .execute(&mut conn)
             .await?;
+        let checkpointer =
+            checkpoint::Checkpointer::start(base.clone().synchronous(SqliteSynchronous::Full))
+                .await?;
         let read = SqlitePoolOptions::new()
             .max_connections(READ_CONNECTIONS)
             .min_connections(1)
@@ -89,11 +96,12 @@ impl SqliteStore {
             )
             .await?;
         let write: WriteConn = Arc::new(Mutex::new(Some(conn)));
-        let writer = Writer::spawn(write::SqliteWriter::new(write.clone()));
+        let writer = Writer::spawn(write::SqliteWriter::new(write.clone(), path));
         Ok(SqliteStore {
             read,
             write,
             writer,
+            checkpointer: Mutex::new(Some(checkpointer)),
         })
     }
 
@@ -169,6 +177,9 @@ impl Store for SqliteStore {
 
     async fn close(&self) {
         self.writer.shutdown().await;
+        if let Some(c) = self.checkpointer.lock().await.take() {
+            c.stop().await;
+        }
         self.read.close().await;
         if let Some(conn) = self.write.lock().await.take() {
             if let Err(e) = conn.close().await {
