@@ -1,4 +1,4 @@
-//! Group commit: every event insert goes through one writer task per store.
+//! Group commit: every event insert goes through the store's writer task(s).
 //! The task takes whatever requests are queued (up to `MAX_BATCH_EVENTS`),
 //! writes them in ONE transaction and answers each caller after the commit.
 //! Under load many inserts share one fsync; when idle a lone insert commits
@@ -10,11 +10,14 @@
 //! callers. The writer meanwhile builds and writes the next batch, so the
 //! disk flush of one batch overlaps the work of the next.
 
-use std::sync::Arc;
+use std::sync::{Arc, RwLock};
 
 use async_trait::async_trait;
 use painchain_core::NewEvent;
-use tokio::sync::{mpsc, oneshot};
+use tokio::{
+    sync::{mpsc, oneshot, Mutex},
+    task::JoinHandle,
+};
 
 use crate::{InsertOutcome, Result, StoreError};
 
@@ -28,11 +31,6 @@ pub(crate) struct InsertJob {
     pub tenant: String,
     pub events: Vec<NewEvent>,
     reply: oneshot::Sender<Result<Vec<InsertOutcome>>>,
-}
-
-enum Msg {
-    Insert(InsertJob),
-    Shutdown(oneshot::Sender<()>),
 }
 
 /// Makes every transaction committed so far durable (blocking I/O).
@@ -56,45 +54,90 @@ type Pending = Vec<(
     Result<Vec<InsertOutcome>>,
 )>;
 
-/// The stores' handle on their writer task.
+type Queue = Arc<Mutex<mpsc::Receiver<InsertJob>>>;
+
+/// The stores' handle on their writer tasks.
 pub(crate) struct Writer {
-    tx: mpsc::Sender<Msg>,
+    /// `None` once shut down: new inserts are refused.
+    tx: RwLock<Option<mpsc::Sender<InsertJob>>>,
+    tasks: Mutex<Vec<JoinHandle<()>>>,
 }
 
 impl Writer {
-    pub fn spawn<W: BatchWriter>(backend: W) -> Writer {
+    /// One writer task per backend, all fed from one queue. Several
+    /// backends (PostgreSQL connections) let one batch's commit overlap the
+    /// statements of the next.
+    pub fn spawn<W: BatchWriter>(backends: Vec<W>) -> Writer {
         let (tx, rx) = mpsc::channel(QUEUE);
-        tokio::spawn(run(backend, rx));
-        Writer { tx }
+        let queue: Queue = Arc::new(Mutex::new(rx));
+        let tasks = backends
+            .into_iter()
+            .map(|b| tokio::spawn(run(b, queue.clone())))
+            .collect();
+        Writer {
+            tx: RwLock::new(Some(tx)),
+            tasks: Mutex::new(tasks),
+        }
     }
 
     pub async fn insert(&self, tenant: &str, events: Vec<NewEvent>) -> Result<Vec<InsertOutcome>> {
         if events.is_empty() {
             return Ok(Vec::new());
         }
+        let tx = self
+            .tx
+            .read()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone()
+            .ok_or(StoreError::Closed)?;
         let (reply, rx) = oneshot::channel();
         let job = InsertJob {
             tenant: tenant.to_string(),
             events,
             reply,
         };
-        self.tx
-            .send(Msg::Insert(job))
-            .await
-            .map_err(|_| StoreError::Closed)?;
+        tx.send(job).await.map_err(|_| StoreError::Closed)?;
         rx.await.map_err(|_| StoreError::Closed)?
     }
 
-    /// Returns once every insert queued before it has been answered.
+    /// Refuses new inserts and returns once every queued one is answered.
     pub async fn shutdown(&self) {
-        let (done, rx) = oneshot::channel();
-        if self.tx.send(Msg::Shutdown(done)).await.is_ok() {
-            let _ = rx.await;
+        // Dropping the last sender lets the tasks drain the queue and stop.
+        drop(self.tx.write().unwrap_or_else(|p| p.into_inner()).take());
+        let tasks = std::mem::take(&mut *self.tasks.lock().await);
+        for t in tasks {
+            let _ = t.await;
         }
     }
 }
 
-async fn run<W: BatchWriter>(mut backend: W, mut rx: mpsc::Receiver<Msg>) {
+/// Takes the next batch off the queue: everything pending, up to
+/// `MAX_BATCH_EVENTS` events. `None` when the queue is closed and empty.
+async fn next_batch(queue: &Queue, carry: &mut Option<InsertJob>) -> Option<Vec<InsertJob>> {
+    let mut rx = queue.lock().await;
+    let first = match carry.take() {
+        Some(job) => job,
+        None => rx.recv().await?,
+    };
+    let mut size = first.events.len();
+    let mut jobs = vec![first];
+    while size < MAX_BATCH_EVENTS {
+        match rx.try_recv() {
+            Ok(job) if size + job.events.len() > MAX_BATCH_EVENTS => {
+                *carry = Some(job);
+                break;
+            }
+            Ok(job) => {
+                size += job.events.len();
+                jobs.push(job);
+            }
+            Err(_) => break,
+        }
+    }
+    Some(jobs)
+}
+
+async fn run<W: BatchWriter>(mut backend: W, queue: Queue) {
     let (sync_tx, sync_task) = match backend.deferred_sync() {
         Some(sync) => {
             let (tx, rx) = mpsc::unbounded_channel();
@@ -102,41 +145,8 @@ async fn run<W: BatchWriter>(mut backend: W, mut rx: mpsc::Receiver<Msg>) {
         }
         None => (None, None),
     };
-    let mut shutdown: Option<oneshot::Sender<()>> = None;
-    let mut carry: Option<InsertJob> = None;
-    loop {
-        let first = match carry.take() {
-            Some(job) => job,
-            None => match rx.recv().await {
-                Some(Msg::Insert(job)) => job,
-                Some(Msg::Shutdown(done)) => {
-                    // Refuse new work, but still serve what is already queued.
-                    rx.close();
-                    shutdown = Some(done);
-                    continue;
-                }
-                None => break,
-            },
-        };
-        let mut size = first.events.len();
-        let mut jobs = vec![first];
-        while size < MAX_BATCH_EVENTS {
-            match rx.try_recv() {
-                Ok(Msg::Insert(job)) if size + job.events.len() > MAX_BATCH_EVENTS => {
-                    carry = Some(job);
-                    break;
-                }
-                Ok(Msg::Insert(job)) => {
-                    size += job.events.len();
-                    jobs.push(job);
-                }
-                Ok(Msg::Shutdown(done)) => {
-                    rx.close();
-                    shutdown = Some(done);
-                }
-                Err(_) => break,
-            }
-        }
+    let mut carry = None;
+    while let Some(jobs) = next_batch(&queue, &mut carry).await {
         let answers = commit(&mut backend, jobs).await;
         match &sync_tx {
             Some(tx) => {
@@ -147,13 +157,10 @@ async fn run<W: BatchWriter>(mut backend: W, mut rx: mpsc::Receiver<Msg>) {
             None => answer(answers),
         }
     }
-    // Every answer goes out (after its sync) before shutdown reports done.
+    // Every answer goes out (after its sync) before the task ends.
     drop(sync_tx);
     if let Some(task) = sync_task {
         let _ = task.await;
-    }
-    if let Some(done) = shutdown {
-        let _ = done.send(());
     }
 }
 

@@ -35,6 +35,10 @@ static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/postgres
 /// to serve them, and several replicas share its connection limit.
 const MAX_CONNECTIONS: u32 = 16;
 
+/// Concurrent group-commit writers: while one waits for its commit (the
+/// server's fsync), the other sends its statements.
+const WRITERS: usize = 2;
+
 pub struct PgStore {
     pool: PgPool,
     writer: Writer,
@@ -58,7 +62,11 @@ impl PgStore {
             )
             .await?;
         MIGRATOR.run(&pool).await?;
-        let writer = Writer::spawn(write::PgWriter::new(pool.clone()));
+        let writer = Writer::spawn(
+            (0..WRITERS)
+                .map(|_| write::PgWriter::new(pool.clone()))
+                .collect(),
+        );
         Ok(PgStore { pool, writer })
     }
 }

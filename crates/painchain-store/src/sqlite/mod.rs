@@ -96,7 +96,7 @@ impl SqliteStore {
             )
             .await?;
         let write: WriteConn = Arc::new(Mutex::new(Some(conn)));
-        let writer = Writer::spawn(write::SqliteWriter::new(write.clone(), path));
+        let writer = Writer::spawn(vec![write::SqliteWriter::new(write.clone(), path)]);
         Ok(SqliteStore {
             read,
             write,
