@@ -10,6 +10,8 @@ mod common;
 mod error;
 mod fts;
 pub mod model;
+#[cfg(all(test, feature = "testing"))]
+mod plan_tests;
 mod postgres;
 mod query;
 mod read;

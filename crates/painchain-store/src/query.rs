@@ -70,6 +70,17 @@ impl Sql {
         self.arg(Arg::Int(n))
     }
 
+    /// ` AND col >= start AND col <= end` for the filter's time range.
+    fn ts_range(&mut self, col: &str, f: &EventFilter) -> &mut Self {
+        if let Some(start) = f.start {
+            self.push(" AND ").push(col).push(" >= ").int(nanos(start));
+        }
+        if let Some(end) = f.end {
+            self.push(" AND ").push(col).push(" <= ").int(nanos(end));
+        }
+        self
+    }
+
     /// `(?, ?, ...)`
     pub fn list(&mut self, values: &[String]) -> &mut Self {
         self.push("(");
@@ -129,19 +140,23 @@ impl Sql {
         if !f.tags.is_empty() {
             match tags {
                 TagMode::Set => {
-                    // The time range is repeated inside so the tag index
-                    // range-scans only the events of the period.
+                    // The time range is repeated inside so the indexes
+                    // range-scan only the events of the period.
                     self.push(
-                        " AND (e.seq IN (SELECT t.event_seq FROM event_tags t WHERE t.tenant_id = ",
+                        " AND e.seq IN (SELECT t.event_seq FROM event_tags t WHERE t.tenant_id = ",
                     )
                     .text(tenant)
                     .push(" AND t.tag IN ")
                     .list(&f.tags);
-                    if let Some(start) = f.start {
-                        self.push(" AND t.ts >= ").int(nanos(start));
-                    }
-                    if let Some(end) = f.end {
-                        self.push(" AND t.ts <= ").int(nanos(end));
+                    self.ts_range("t.ts", f);
+                    // Events of integrations whose config carries one of the
+                    // tags, resolved beforehand (there are few integrations).
+                    if !tag_integrations.is_empty() {
+                        self.push(" UNION SELECT e2.seq FROM events e2 WHERE e2.tenant_id = ")
+                            .text(tenant)
+                            .push(" AND COALESCE(e2.integration_id, '') IN ")
+                            .list(tag_integrations);
+                        self.ts_range("e2.ts", f);
                     }
                     self.push(")");
                 }
@@ -149,27 +164,27 @@ impl Sql {
                     self.push(" AND (EXISTS (SELECT 1 FROM event_tags t WHERE t.event_seq = e.seq AND t.tag IN ")
                         .list(&f.tags)
                         .push(")");
+                    if !tag_integrations.is_empty() {
+                        self.push(" OR COALESCE(e.integration_id, '') IN ")
+                            .list(tag_integrations);
+                    }
+                    self.push(")");
                 }
             }
-            // Events of integrations whose config carries one of the tags,
-            // resolved beforehand (there are few integrations).
-            if !tag_integrations.is_empty() {
-                self.push(" OR COALESCE(e.integration_id, '') IN ")
-                    .list(tag_integrations);
-            }
-            self.push(")");
         }
         if !f.refs.is_empty() {
-            self.push(" AND e.seq IN (SELECT r.event_seq FROM event_refs r WHERE r.tenant_id = ")
-                .text(tenant)
-                .push(" AND (");
+            self.push(
+                " AND e.seq IN (SELECT rf.event_seq FROM event_refs rf WHERE rf.tenant_id = ",
+            )
+            .text(tenant)
+            .push(" AND (");
             for (i, r) in f.refs.iter().enumerate() {
                 if i > 0 {
                     self.push(" OR ");
                 }
-                self.push("(r.ref_type = ")
+                self.push("(rf.ref_type = ")
                     .text(&r.ref_type)
-                    .push(" AND r.value = ")
+                    .push(" AND rf.value = ")
                     .text(&r.value)
                     .push(")");
             }

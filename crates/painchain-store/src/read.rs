@@ -60,6 +60,12 @@ fn from_events(d: Dialect, strategy: Strategy) -> &'static str {
 }
 
 fn filtered(d: Dialect, select: &str, t: &Target<'_>, strategy: Strategy, tags: TagMode) -> Sql {
+    // Driving needs a selective condition to drive from.
+    let strategy = if has_driver(t.f) {
+        strategy
+    } else {
+        Strategy::Walk
+    };
     let mut sql = Sql::new(d);
     sql.push(select)
         .push(from_events(d, strategy))
@@ -98,7 +104,7 @@ pub(crate) fn list_probes(d: Dialect, t: &Target<'_>) -> Option<Vec<Sql>> {
         if let Some(end) = f.end {
             s.push(" AND t.ts <= ").int(crate::codec::nanos(end));
         }
-        s.push(" LIMIT ").int(DRIVE_LIMIT).push(") x");
+        s.push(" LIMIT ").int(DRIVE_LIMIT).push(") sub");
         probes.push(s);
         if !t.tag_integrations.is_empty() {
             let mut s = Sql::new(d);
@@ -108,7 +114,7 @@ pub(crate) fn list_probes(d: Dialect, t: &Target<'_>) -> Option<Vec<Sql>> {
                 .list(&t.tag_integrations)
                 .push(" LIMIT ")
                 .int(DRIVE_LIMIT)
-                .push(") x");
+                .push(") sub");
             probes.push(s);
         }
         return Some(probes);
@@ -120,7 +126,7 @@ pub(crate) fn list_probes(d: Dialect, t: &Target<'_>) -> Option<Vec<Sql>> {
             .text(&fts::fts5_query(&words))
             .push(" LIMIT ")
             .int(DRIVE_LIMIT)
-            .push(") x");
+            .push(") sub");
         probes.push(s);
         return Some(probes);
     }
@@ -214,12 +220,21 @@ pub(crate) fn count_sql(d: Dialect, t: &Target<'_>) -> Vec<Sql> {
     out
 }
 
-/// Aggregates visit every match: drive from refs or tags when present.
-fn aggregate_strategy(f: &EventFilter) -> Strategy {
-    if f.refs.is_empty() && f.tags.is_empty() {
-        Strategy::Walk
-    } else {
+/// Whether the filter has a condition that can drive a query (refs, tags,
+/// words): a side index yielding the matching rows directly.
+fn has_driver(f: &EventFilter) -> bool {
+    !f.refs.is_empty()
+        || !f.tags.is_empty()
+        || f.q.as_deref().is_some_and(|q| !fts::words(q).is_empty())
+}
+
+/// Aggregates visit every match: drive from refs, tags or the full-text
+/// index when present, rather than walking all of the tenant's events.
+pub(crate) fn aggregate_strategy(f: &EventFilter) -> Strategy {
+    if has_driver(f) {
         Strategy::Drive
+    } else {
+        Strategy::Walk
     }
 }
 

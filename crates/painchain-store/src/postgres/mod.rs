@@ -71,6 +71,13 @@ impl PgStore {
     }
 }
 
+impl PgStore {
+    #[cfg(test)]
+    pub(crate) fn pool(&self) -> &PgPool {
+        &self.pool
+    }
+}
+
 pub(crate) fn bind<'q>(
     mut q: Query<'q, Postgres, PgArguments>,
     args: &'q [Arg],

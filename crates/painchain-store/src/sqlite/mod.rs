@@ -105,6 +105,11 @@ impl SqliteStore {
         })
     }
 
+    #[cfg(test)]
+    pub(crate) fn read_pool(&self) -> &SqlitePool {
+        &self.read
+    }
+
     /// The write connection, or `Closed`.
     async fn writer_conn(&self) -> Result<WriteGuard<'_>> {
         let guard = self.write.lock().await;
