@@ -1255,6 +1255,16 @@ async fn service_routes_ui_and_docs(b: Backend) {
             .await
             .unwrap();
     assert_eq!(res.status(), 404);
+
+    // A store that no longer answers: not ready (503), liveness still fine.
+    h.s.store.close().await;
+    let r = h.get("/ready").await;
+    assert_eq!(r.status, 503, "{}", r.body);
+    assert_eq!(r.error().0, "unavailable");
+    assert_eq!(h.get("/health").await.status, 200);
+    let r = h.post("/api/events", &ev("late", "c", "p", &ts(0))).await;
+    assert!(r.status.is_server_error(), "{}", r.status);
+    r.error();
 }
 
 async fn retention_deletes_old_events(b: Backend) {
