@@ -74,8 +74,9 @@ pub struct Config {
     /// Capacity of the in-process live-stream channel; a subscriber that
     /// falls further behind than this skips events instead of slowing ingest.
     pub stream_buffer: usize,
-    /// Reserved for config-as-code integrations (another part of PainChain
-    /// reads it); accepted here so a config file that has it still loads.
+    /// Config-as-code integrations; parsed and applied by the integrations
+    /// API at startup (`api::integrations::declared`), kept raw here so the
+    /// file is read once.
     pub integrations: Option<serde_yaml::Value>,
 }
 

@@ -79,11 +79,6 @@ pub fn log_startup(config: &Config, backend: &str) {
             config.bind
         );
     }
-    if config.integrations.is_some() {
-        tracing::info!(
-            "config key `integrations` is reserved for config-as-code and ignored for now"
-        );
-    }
 }
 
 /// Serves until `shutdown` resolves; then stops accepting, ends live
