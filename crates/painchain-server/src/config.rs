@@ -74,9 +74,8 @@ pub struct Config {
     /// Capacity of the in-process live-stream channel; a subscriber that
     /// falls further behind than this skips events instead of slowing ingest.
     pub stream_buffer: usize,
-    /// Config-as-code integrations; parsed and applied by the integrations
-    /// API at startup (`api::integrations::declared`), kept raw here so the
-    /// file is read once.
+    /// Config-as-code integrations, kept raw here and applied at startup by
+    /// `painchain serve` (they need the connector registry of the binary).
     pub integrations: Option<serde_yaml::Value>,
 }
 
