@@ -27,6 +27,13 @@ pub enum ApiError {
     },
     #[error("{0}")]
     NotFound(String),
+    /// A 404 caused by a body field (an event's unknown `integrationId`).
+    #[error("{message}")]
+    NotFoundField {
+        code: &'static str,
+        message: String,
+        field: String,
+    },
     #[error("{0}")]
     Conflict(String),
     #[error("{0}")]
@@ -67,7 +74,7 @@ impl ApiError {
         match self {
             ApiError::Validation(v) if v.is_too_large() => StatusCode::PAYLOAD_TOO_LARGE,
             ApiError::Validation(_) | ApiError::BadRequest { .. } => StatusCode::BAD_REQUEST,
-            ApiError::NotFound(_) => StatusCode::NOT_FOUND,
+            ApiError::NotFound(_) | ApiError::NotFoundField { .. } => StatusCode::NOT_FOUND,
             ApiError::Conflict(_) => StatusCode::CONFLICT,
             ApiError::Unauthorized(_) => StatusCode::UNAUTHORIZED,
             ApiError::Forbidden(_) => StatusCode::FORBIDDEN,
@@ -92,6 +99,11 @@ impl ApiError {
                 field,
             } => (*code, message.clone(), field.clone()),
             ApiError::NotFound(m) => ("not_found", m.clone(), None),
+            ApiError::NotFoundField {
+                code,
+                message,
+                field,
+            } => (*code, message.clone(), Some(field.clone())),
             ApiError::Conflict(m) => ("conflict", m.clone(), None),
             ApiError::Unauthorized(m) => ("unauthorized", m.to_string(), None),
             ApiError::Forbidden(m) => ("forbidden", m.clone(), None),

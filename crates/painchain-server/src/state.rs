@@ -7,7 +7,7 @@ use painchain_core::{Event, EventLimits};
 use painchain_store::Store;
 use tokio::sync::{broadcast, watch};
 
-use crate::{auth::TokenCache, config::Config};
+use crate::{api::integrations::KnownIntegrations, auth::TokenCache, config::Config};
 
 /// Cheap to clone (one `Arc`); axum clones it per request.
 #[derive(Clone)]
@@ -25,6 +25,8 @@ pub struct Inner {
     /// Becomes `true` when the server starts shutting down, so long-lived
     /// responses (SSE) end and graceful shutdown can complete.
     pub shutdown: watch::Receiver<bool>,
+    /// Integrations known to exist, for the events' `integrationId` check.
+    pub known_integrations: KnownIntegrations,
 }
 
 impl AppState {
@@ -37,6 +39,7 @@ impl AppState {
             config: Arc::new(config),
             events,
             shutdown,
+            known_integrations: KnownIntegrations::default(),
         }))
     }
 

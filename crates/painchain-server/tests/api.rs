@@ -175,6 +175,8 @@ async fn body_and_data_limits(b: Backend) {
 
 async fn duplicates_under_concurrency(b: Backend) {
     let Some(h) = H::start(b).await else { return };
+    h.integration("default", "int-1").await;
+    h.integration("default", "int-2").await;
     let mut e = ev("PR #7 merged", "github", "acme/api", &ts(0));
     e["externalId"] = json!("pr-7");
     e["integrationId"] = json!("int-1");
@@ -223,6 +225,7 @@ async fn events_without_external_id_are_always_new(b: Backend) {
 
 async fn batch_results(b: Backend) {
     let Some(h) = H::start(b).await else { return };
+    h.integration("default", "i").await;
     let mut existing = ev("existing", "github", "p", &ts(0));
     existing["externalId"] = json!("x-1");
     existing["integrationId"] = json!("i");
@@ -743,7 +746,6 @@ async fn tenant_isolation(b: Backend) {
     let t2 = h.with(Some("t2"), None);
     let mut e = ev("same", "github", "shared", &ts(0));
     e["externalId"] = json!("ext-1");
-    e["integrationId"] = json!("int");
     let r1 = t1.post("/api/events", &e).await;
     let r2 = t2.post("/api/events", &e).await;
     assert_eq!(
@@ -781,6 +783,21 @@ async fn tenant_isolation(b: Backend) {
     let p1 = t1.get("/api/projects").await;
     assert_eq!(p1.arr().len(), 1);
     assert_eq!(t2.get("/api/projects").await.arr().len(), 2);
+
+    // Integrations are per tenant too: t2 can't post under t1's.
+    h.integration("t1", "int-t1").await;
+    let mut via = ev("via t1's integration", "github", "shared", &ts(1));
+    via["integrationId"] = json!("int-t1");
+    let r = t2.post("/api/events", &via).await;
+    assert_eq!(r.status, 404, "{}", r.body);
+    assert_eq!(
+        r.error(),
+        ("unknown_integration".into(), Some("integrationId".into()))
+    );
+    let r = t2.post("/api/events/batch", &json!([via.clone()])).await;
+    assert_eq!(r.body["invalid"], 1, "{}", r.body);
+    assert_eq!(t1.post("/api/events", &via).await.status, 201);
+    assert_eq!(t2.post("/api/events", &via).await.status, 404);
 
     // teams: same name in both tenants, invisible to each other
     let a = t1
@@ -1101,6 +1118,8 @@ async fn live_stream_filters(b: Backend) {
 /// The exact calls of ../shared/reference-api.md that this server covers.
 async fn seed_client_compatibility(b: Backend) {
     let Some(h) = H::start(b).await else { return };
+    // Seed connectors post under integrations they fetched from the server.
+    h.integration("default", "int-k8s").await;
     // POST /events, seed body (no extensions), no tenant header.
     let body = json!({
         "title": "Deployment api@v1.2.3",

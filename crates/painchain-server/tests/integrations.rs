@@ -154,6 +154,7 @@ both_backends!(
     config_managed_integrations_refuse_edits,
     connector_control_plane,
     delete_keeps_events_unless_purged,
+    events_must_name_an_existing_integration,
 );
 
 async fn registers_both_schema_forms_idempotently(b: Backend) {
@@ -740,4 +741,106 @@ async fn delete_keeps_events_unless_purged(b: Backend) {
         h.get(&format!("/api/integrations/{}", ids[1]), &[]).await.0,
         StatusCode::NOT_FOUND
     );
+}
+
+/// `integrationId` must name an integration of the caller's tenant:
+/// `404 unknown_integration` for one event, a per-item `invalid` in a batch
+/// (the rest still stored); no integrationId stays fine; a deleted
+/// integration is refused at once, although it was just accepted (cached).
+async fn events_must_name_an_existing_integration(b: Backend) {
+    let Some(h) = H::start(b).await else { return };
+    h.register_github_like().await;
+    let id = h.create("default").await["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let ev = |ext: &str, integration: Value| {
+        let mut e = json!({"title": format!("event {ext}"), "connector": "ghlike", "project": "p",
+                           "timestamp": "2024-01-01T00:00:00Z", "externalId": ext});
+        if integration != json!("<absent>") {
+            e["integrationId"] = integration;
+        }
+        e
+    };
+    let (st, b1) = h.post("/api/events", ev("a", json!(id)), &[]).await;
+    assert_eq!(st, StatusCode::CREATED, "{b1}");
+
+    let (st, b1) = h
+        .post("/api/events", ev("b", json!("no-such-integration")), &[])
+        .await;
+    assert_eq!(st, StatusCode::NOT_FOUND, "{b1}");
+    assert_eq!(b1["error"]["code"], "unknown_integration");
+    assert_eq!(b1["error"]["field"], "integrationId");
+    let msg = b1["error"]["message"].as_str().unwrap();
+    assert!(
+        msg.contains("no-such-integration") && msg.contains("POST /api/integrations"),
+        "{msg}"
+    );
+    // Another tenant's integration is unknown here.
+    let (st, b1) = h
+        .post(
+            "/api/events",
+            ev("c", json!(id)),
+            &[("x-tenant-id", "other")],
+        )
+        .await;
+    assert_eq!(st, StatusCode::NOT_FOUND, "{b1}");
+    assert_eq!(b1["error"]["code"], "unknown_integration");
+    // Seed clients may send no integrationId, or null.
+    for (ext, i) in [("d", json!("<absent>")), ("e", Value::Null)] {
+        let (st, b1) = h.post("/api/events", ev(ext, i), &[]).await;
+        assert_eq!(st, StatusCode::CREATED, "{b1}");
+    }
+
+    // Batch: unknown ids are invalid items, the rest is stored.
+    let batch = json!([
+        ev("f", json!(id)),
+        ev("g", json!("nope-1")),
+        ev("h", Value::Null),
+        ev("i", json!("nope-1")),
+        ev("a", json!(id)),
+    ]);
+    let (st, r) = h.post("/api/events/batch", batch, &[]).await;
+    assert_eq!(st, StatusCode::OK, "{r}");
+    assert_eq!(
+        (&r["created"], &r["duplicates"], &r["invalid"]),
+        (&json!(2), &json!(1), &json!(2)),
+        "{r}"
+    );
+    let statuses: Vec<&str> = r["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|x| x["status"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        statuses,
+        ["created", "invalid", "created", "invalid", "duplicate"]
+    );
+    assert_eq!(r["results"][1]["error"]["code"], "unknown_integration");
+    assert_eq!(r["results"][1]["error"]["field"], "[1].integrationId");
+    assert_eq!(r["results"][3]["error"]["field"], "[3].integrationId");
+    let (_, all) = h.get("/api/events?limit=1000", &[]).await;
+    assert_eq!(all.as_array().unwrap().len(), 5, "a, d, e, f, h");
+
+    // Deleted: refused at once, also in a batch.
+    let (st, _) = h
+        .req(
+            Method::DELETE,
+            &format!("/api/integrations/{id}"),
+            None,
+            &[],
+        )
+        .await;
+    assert_eq!(st, StatusCode::NO_CONTENT);
+    let (st, b1) = h.post("/api/events", ev("j", json!(id)), &[]).await;
+    assert_eq!(st, StatusCode::NOT_FOUND, "{b1}");
+    assert_eq!(b1["error"]["code"], "unknown_integration");
+    let (st, r) = h
+        .post("/api/events/batch", json!([ev("k", json!(id))]), &[])
+        .await;
+    assert_eq!(st, StatusCode::OK);
+    assert_eq!(r["invalid"], 1, "{r}");
+    let (_, all) = h.get("/api/events?limit=1000", &[]).await;
+    assert_eq!(all.as_array().unwrap().len(), 5, "its events stay");
 }

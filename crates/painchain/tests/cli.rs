@@ -15,6 +15,7 @@ use painchain_store::testing::PgTestDb;
 use serde_json::{json, Value};
 
 const BIN: &str = env!("CARGO_BIN_EXE_painchain");
+const SECRET_KEY: &str = "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef";
 
 /// A running `painchain serve`.
 struct Proc {
@@ -34,6 +35,11 @@ impl Proc {
             .stdin(Stdio::null())
             .stdout(Stdio::null())
             .stderr(Stdio::piped());
+        if args.contains(&"--database-url") {
+            // Replicas on one database need a shared key for the
+            // integrations API (which the tests use to create one).
+            cmd.env("PAINCHAIN_SECRET_KEY", SECRET_KEY);
+        }
         for (k, v) in envs {
             cmd.env(k, v);
         }
@@ -128,13 +134,41 @@ fn text(b: &[u8]) -> String {
     String::from_utf8_lossy(b).to_string()
 }
 
-fn event(i: usize, ext: &str) -> Value {
+/// Registers a `load` connector type and creates an integration of it
+/// (events naming an `integrationId` need one); its id.
+async fn create_integration(c: &reqwest::Client, p: &Proc, token: Option<&str>) -> String {
+    let post = |path: &str, body: Value| {
+        let mut rb = c.post(p.url(path)).json(&body);
+        if let Some(t) = token {
+            rb = rb.bearer_auth(t);
+        }
+        rb.send()
+    };
+    let r = post(
+        "/api/integrations/types/register",
+        json!({"id": "load", "displayName": "Load", "configSchema": {"type": "object"}}),
+    )
+    .await
+    .unwrap();
+    assert_eq!(r.status(), 200, "{}", r.text().await.unwrap());
+    let r = post(
+        "/api/integrations",
+        json!({"type": "load", "name": "load", "config": {"name": "load", "tags": []}}),
+    )
+    .await
+    .unwrap();
+    assert_eq!(r.status(), 201, "{}", r.text().await.unwrap());
+    let v: Value = r.json().await.unwrap();
+    v["id"].as_str().unwrap().to_string()
+}
+
+fn event(integration: &str, i: usize, ext: &str) -> Value {
     json!({
         "title": format!("event {i}"),
         "connector": "test",
         "project": "crash",
         "timestamp": "2024-06-01T00:00:00Z",
-        "integrationId": "load",
+        "integrationId": integration,
         "externalId": ext,
         "data": {"i": i},
     })
@@ -260,11 +294,12 @@ async fn restart_keeps_data(pg: bool) {
     let args = db.args();
     let c = reqwest::Client::new();
     let p = Proc::start(&[strs(&args), vec!["--no-auth"]].concat(), &[]);
+    let integration = create_integration(&c, &p, None).await;
     let mut ids = HashSet::new();
     for i in 0..20 {
         let r = c
             .post(p.url("/api/events"))
-            .json(&event(i, &format!("r{i}")))
+            .json(&event(&integration, i, &format!("r{i}")))
             .send()
             .await
             .unwrap();
@@ -285,7 +320,7 @@ async fn restart_keeps_data(pg: bool) {
     // Dedup survives the restart too.
     let r = c
         .post(p.url("/api/events"))
-        .json(&event(0, "r0"))
+        .json(&event(&integration, 0, "r0"))
         .send()
         .await
         .unwrap();
@@ -311,6 +346,7 @@ async fn kill_9_under_load(pg: bool) {
         .timeout(Duration::from_secs(10))
         .build()
         .unwrap();
+    let integration = create_integration(&c, &p, None).await;
     let acked: Arc<Mutex<Vec<String>>> = Arc::default();
     let url = p.url("/api/events");
     let batch_url = p.url("/api/events/batch");
@@ -320,13 +356,14 @@ async fn kill_9_under_load(pg: bool) {
             let url = url.clone();
             let batch_url = batch_url.clone();
             let acked = acked.clone();
+            let integration = integration.clone();
             tokio::spawn(async move {
                 // Bounded: stops by itself even if the kill never came.
                 for i in 0..5_000 {
                     if w == 0 && i % 5 == 0 {
                         // Some batches too: all or nothing per batch.
                         let items: Vec<Value> = (0..10)
-                            .map(|k| event(i, &format!("b{w}-{i}-{k}")))
+                            .map(|k| event(&integration, i, &format!("b{w}-{i}-{k}")))
                             .collect();
                         match c.post(&batch_url).json(&items).send().await {
                             Ok(r) if r.status() == 200 => {
@@ -347,7 +384,7 @@ async fn kill_9_under_load(pg: bool) {
                     }
                     match c
                         .post(&url)
-                        .json(&event(i, &format!("w{w}-{i}")))
+                        .json(&event(&integration, i, &format!("w{w}-{i}")))
                         .send()
                         .await
                     {
@@ -409,10 +446,11 @@ async fn two_servers_on_one_postgres_database() {
     let a = Proc::start(&args, &[]);
     let b = Proc::start(&args, &[]);
     let c = reqwest::Client::new();
+    let integration = create_integration(&c, &a, None).await;
     for (i, p) in [&a, &b].iter().enumerate() {
         let r = c
             .post(p.url("/api/events"))
-            .json(&event(i, &format!("own-{i}")))
+            .json(&event(&integration, i, &format!("own-{i}")))
             .send()
             .await
             .unwrap();
@@ -427,8 +465,14 @@ async fn two_servers_on_one_postgres_database() {
                 b.url("/api/events")
             };
             let c = c.clone();
+            let integration = integration.clone();
             tokio::spawn(async move {
-                let r = c.post(url).json(&event(99, "shared")).send().await.unwrap();
+                let r = c
+                    .post(url)
+                    .json(&event(&integration, 99, "shared"))
+                    .send()
+                    .await
+                    .unwrap();
                 let status = r.status().as_u16();
                 let v: Value = r.json().await.unwrap();
                 (status, v["event_id"].as_str().unwrap().to_string())
@@ -501,7 +545,8 @@ async fn cli_bootstrap_token_then_client_commands() {
     assert!(out.status.success(), "{}", text(&out.stderr));
     let ingest = text(&out.stdout).trim().to_string();
     assert!(ingest.starts_with("pc_"));
-    let mut e = event(1, "cli-1");
+    let integration = create_integration(&c, &p, Some(&admin)).await;
+    let mut e = event(&integration, 1, "cli-1");
     e["kind"] = json!("service.deployed");
     e["status"] = json!("success");
     let r = c
@@ -606,7 +651,7 @@ async fn cli_bootstrap_token_then_client_commands() {
     // Post until the tail (which needs a moment to subscribe) prints one.
     let mut got = None;
     for i in 0..50 {
-        let e = event(100 + i, &format!("tail-{i}"));
+        let e = event(&integration, 100 + i, &format!("tail-{i}"));
         c.post(p.url("/api/events"))
             .bearer_auth(&admin)
             .json(&e)

@@ -1,6 +1,8 @@
 //! `POST /api/events`, `POST /api/events/batch`, `GET /api/events`,
 //! `GET /api/events/{id}`.
 
+use std::collections::HashMap;
+
 use axum::{
     extract::{DefaultBodyLimit, OriginalUri, Path, State},
     http::{HeaderMap, HeaderValue, StatusCode},
@@ -14,6 +16,7 @@ use serde::Serialize;
 use serde_json::Value;
 use utoipa::ToSchema;
 
+use super::integrations::unknown_integration;
 use crate::{
     auth::{Ingest, Read},
     error::{ApiError, ApiResult, ErrorBody, ErrorDetail},
@@ -76,6 +79,7 @@ fn duplicate_response(id: String) -> Response {
         (status = 201, body = Created),
         (status = 409, body = Duplicate, description = "Same (tenant, integrationId, externalId) exists"),
         (status = 400, body = ErrorBody), (status = 413, body = ErrorBody),
+        (status = 404, body = ErrorBody, description = "`unknown_integration`: `integrationId` names no integration of this tenant"),
         (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
     )
 )]
@@ -86,6 +90,9 @@ pub async fn create_event(
 ) -> ApiResult<Response> {
     let event = NewEvent::from_json(&body, &state.limits)?;
     drop(body);
+    if let Some(integration) = &event.integration_id {
+        super::integrations::check_integration(&state, caller.tenant(), integration).await?;
+    }
     // Only build a copy for the live stream when someone is listening.
     let for_stream = state.has_subscribers().then(|| event.clone());
     match state.store.insert_event(caller.tenant(), event).await? {
@@ -126,7 +133,8 @@ pub struct BatchItem {
 }
 
 /// Stores up to 1000 events; valid ones in one transaction, invalid ones
-/// reported per item.
+/// (including those whose `integrationId` names no integration of the
+/// tenant: `unknown_integration`) reported per item.
 #[utoipa::path(
     post, path = "/api/events/batch", tag = "events",
     request_body(content = Vec<NewEvent>),
@@ -181,6 +189,41 @@ pub async fn create_batch(
         }
     }
     drop(items);
+    // Items naming an integration the tenant does not have are invalid;
+    // each distinct id is looked up once.
+    let mut exists: HashMap<String, bool> = HashMap::new();
+    let mut keep = vec![true; valid.len()];
+    for (k, e) in valid.iter().enumerate() {
+        let Some(integration) = &e.integration_id else {
+            continue;
+        };
+        let ok = match exists.get(integration) {
+            Some(ok) => *ok,
+            None => {
+                let ok = state
+                    .known_integrations
+                    .exists(&*state.store, caller.tenant(), integration)
+                    .await?;
+                exists.insert(integration.clone(), ok);
+                ok
+            }
+        };
+        if !ok {
+            keep[k] = false;
+            let i = valid_index[k];
+            let body = unknown_integration(integration, &format!("[{i}].integrationId")).body();
+            results[i].status = "invalid";
+            results[i].error = Some(body.error);
+        }
+    }
+    if keep.contains(&false) {
+        (valid, valid_index) = valid
+            .into_iter()
+            .zip(valid_index)
+            .zip(keep)
+            .filter_map(|(pair, keep)| keep.then_some(pair))
+            .unzip();
+    }
     let outcomes = ingest(&state, caller.tenant(), valid).await?;
     let mut created = 0;
     let mut duplicates = 0;

@@ -338,39 +338,103 @@ pub fn invalid_config(problems: &[schema::Problem]) -> Response {
     (StatusCode::BAD_REQUEST, Json(body)).into_response()
 }
 
-/// (tenant, integration id) known to exist, for the events check. Global
-/// so the events API needs no handle on this module's state.
-static KNOWN: std::sync::LazyLock<
-    std::sync::Mutex<std::collections::HashMap<(String, String), std::time::Instant>>,
-> = std::sync::LazyLock::new(Default::default);
-
-/// Checks that an event's `integrationId` names an integration of the
-/// tenant (for the events API: `404` with a clear message otherwise).
-/// Positive answers are cached for 30 s so ingest stays one query.
-pub async fn check_integration(store: &dyn Store, tenant: &str, id: &str) -> Result<(), ApiError> {
-    let key = (tenant.to_string(), id.to_string());
-    if let Some(at) = KNOWN.lock().unwrap().get(&key) {
-        if at.elapsed() < Duration::from_secs(30) {
-            return Ok(());
-        }
-    }
-    if store.get_integration(tenant, id).await?.is_none() {
-        return Err(ApiError::NotFound(format!(
-            "integrationId `{id}` is not an integration of this tenant (create it with POST /api/integrations, or leave integrationId out)"
-        )));
-    }
-    let mut k = KNOWN.lock().unwrap();
-    if k.len() > 10_000 {
-        k.clear();
-    }
-    k.insert(key, std::time::Instant::now());
-    Ok(())
+/// Integrations known to exist, for the events API's `integrationId`
+/// check: one per server (in [`AppState`]), so positive answers are cached
+/// for [`KNOWN_TTL`] and ingest stays one query per event.
+///
+/// A delete on this replica is seen at once ([`forget`](Self::forget)),
+/// also by a check that was already reading the row when the delete
+/// happened (the generation guard); a delete on another replica sharing the
+/// database is seen within [`KNOWN_TTL`].
+#[derive(Default)]
+pub struct KnownIntegrations {
+    inner: std::sync::Mutex<Known>,
 }
 
-/// Forgets a deleted integration at once on this replica.
-pub fn forget_known(tenant: &str, id: &str) {
-    KNOWN
-        .lock()
-        .unwrap()
-        .remove(&(tenant.to_string(), id.to_string()));
+#[derive(Default)]
+struct Known {
+    at: std::collections::HashMap<(String, String), std::time::Instant>,
+    /// Bumped by every `forget`: a check started before it must not cache.
+    generation: u64,
+}
+
+/// How long a positive `integrationId` check is trusted.
+pub const KNOWN_TTL: Duration = Duration::from_secs(30);
+const KNOWN_MAX: usize = 10_000;
+
+impl KnownIntegrations {
+    /// Whether `id` names an integration of `tenant`.
+    pub async fn exists(
+        &self,
+        store: &dyn Store,
+        tenant: &str,
+        id: &str,
+    ) -> Result<bool, ApiError> {
+        let key = (tenant.to_string(), id.to_string());
+        let generation = {
+            let k = self.inner.lock().unwrap();
+            if k.at.get(&key).is_some_and(|at| at.elapsed() < KNOWN_TTL) {
+                return Ok(true);
+            }
+            k.generation
+        };
+        if store.get_integration(tenant, id).await?.is_none() {
+            return Ok(false);
+        }
+        let mut k = self.inner.lock().unwrap();
+        if k.generation == generation {
+            if k.at.len() >= KNOWN_MAX {
+                k.at.retain(|_, at| at.elapsed() < KNOWN_TTL);
+                if k.at.len() >= KNOWN_MAX {
+                    k.at.clear();
+                }
+            }
+            k.at.insert(key, std::time::Instant::now());
+        }
+        Ok(true)
+    }
+
+    /// `Ok` when `id` names an integration of `tenant`, else the events
+    /// API's `404 unknown_integration` naming `field`.
+    pub async fn check(
+        &self,
+        store: &dyn Store,
+        tenant: &str,
+        id: &str,
+        field: &str,
+    ) -> Result<(), ApiError> {
+        if self.exists(store, tenant, id).await? {
+            Ok(())
+        } else {
+            Err(unknown_integration(id, field))
+        }
+    }
+
+    /// Forgets a deleted integration at once on this replica.
+    pub fn forget(&self, tenant: &str, id: &str) {
+        let mut k = self.inner.lock().unwrap();
+        k.generation += 1;
+        k.at.remove(&(tenant.to_string(), id.to_string()));
+    }
+}
+
+/// `404 unknown_integration` for an event whose `integrationId` (at
+/// `field`) names no integration of the tenant.
+pub fn unknown_integration(id: &str, field: &str) -> ApiError {
+    ApiError::NotFoundField {
+        code: "unknown_integration",
+        message: format!(
+            "`{field}`: `{id}` is not an integration of this tenant (create it with POST /api/integrations first, or leave integrationId out)"
+        ),
+        field: field.to_string(),
+    }
+}
+
+/// Checks that an event's `integrationId` names an integration of the
+/// tenant (`404 unknown_integration` otherwise), with the server's cache.
+pub async fn check_integration(state: &AppState, tenant: &str, id: &str) -> Result<(), ApiError> {
+    state
+        .known_integrations
+        .check(&*state.store, tenant, id, "integrationId")
+        .await
 }

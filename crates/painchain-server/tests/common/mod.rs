@@ -90,6 +90,29 @@ impl H {
     pub async fn raw(&self, rb: reqwest::RequestBuilder) -> Resp {
         into_resp(rb.send().await.expect("request")).await
     }
+
+    /// Creates integration `id` (type `github`, no tags) of `tenant`
+    /// straight in the store: events naming an `integrationId` need one.
+    pub async fn integration(&self, tenant: &str, id: &str) {
+        let now = chrono::Utc::now();
+        self.s
+            .store
+            .create_integration(&painchain_core::integration::Integration {
+                id: id.into(),
+                tenant_id: tenant.into(),
+                integration_type: "github".into(),
+                name: id.into(),
+                config: json!({"name": id, "tags": []}),
+                status: "active".into(),
+                enabled: true,
+                managed_by: None,
+                last_sync: None,
+                registered_at: now,
+                updated_at: now,
+            })
+            .await
+            .expect("create integration");
+    }
 }
 
 pub struct H2<'a> {

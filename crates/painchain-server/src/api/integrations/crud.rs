@@ -338,7 +338,7 @@ pub async fn delete(
         tracing::info!(integration = %id, events = n, "purged events");
     }
     state.store.delete_integration(caller.tenant(), &id).await?;
-    super::forget_known(caller.tenant(), &id);
+    state.known_integrations.forget(caller.tenant(), &id);
     Ok(StatusCode::NO_CONTENT.into_response())
 }
 
