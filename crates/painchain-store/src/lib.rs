@@ -3,6 +3,16 @@
 //! conformance suite in `tests/conformance.rs` runs against both.
 //!
 //! Every method takes the tenant explicitly: no query can cross tenants.
+//!
+//! - Open: [`SqliteStore::open`] (creates the file and its directory, WAL,
+//!   migrations) or [`PgStore::connect`] (migrations under an advisory lock).
+//! - Writes of events are group-committed (`writer.rs`): `insert_event`
+//!   returns once its transaction is durable; `insert_events` is atomic.
+//! - Reads are planned once for both SQL dialects (`read.rs`); totals, group
+//!   counts and histograms come from rollup tables when the filter allows
+//!   (`rollup.rs`).
+//! - Tests of other crates: feature `testing` ([`testing::PgTestDb`],
+//!   [`testing::TempSqlite`]).
 
 mod batch;
 mod codec;
