@@ -47,6 +47,7 @@ both_backends!(
     webhook_events_reach_the_live_stream,
     disabled_integration_and_missing_secret,
     no_token_needed_when_auth_is_on,
+    accepted_deliveries_update_last_sync,
 );
 
 const SECRET: &str = "It's a Secret to Everybody";
@@ -783,6 +784,81 @@ async fn no_token_needed_when_auth_is_on(b: Backend) {
     let evs = events_of(&h, "").await;
     assert_eq!(evs.len(), 1);
     assert_eq!(evs[0]["tenantId"], TENANT);
+}
+
+/// An accepted delivery is a sync: `lastSync` / `connectorStatus.lastSyncAt`
+/// move, the connector's own report (state, error, heartbeat) is kept.
+async fn accepted_deliveries_update_last_sync(b: Backend) {
+    let Some(g) = start(b).await else { return };
+    let h = &g.h;
+    let row = || async { h.get(&format!("/api/integrations/{}", g.id)).await.body };
+    let r0 = row().await;
+    assert!(r0["lastSync"].is_null(), "{r0}");
+    assert_eq!(r0["connectorStatus"]["state"], "pending");
+
+    // Ignored and refused deliveries are no sync.
+    let ping =
+        json!({"zen": "z", "hook_id": 1, "repository": {"full_name": "Codertocat/Hello-World"}});
+    let r = deliver(
+        h,
+        &g.id,
+        Some("ping"),
+        "p-1",
+        ping.to_string().as_bytes(),
+        Sig::Good,
+    )
+    .await;
+    assert_eq!(r.status, 202);
+    let r = deliver(
+        h,
+        &g.id,
+        Some("pull_request"),
+        "bad",
+        &fixture("pull_request/opened.json"),
+        Sig::Secret("nope"),
+    )
+    .await;
+    assert_eq!(r.status, 401);
+    assert!(row().await["lastSync"].is_null());
+
+    let before = chrono::Utc::now() - chrono::Duration::seconds(1);
+    let r = deliver_fixture(&g, "pull_request/opened.json", "pull_request", "d-1").await;
+    assert_eq!(r.status, 201, "{}", r.body);
+    let r1 = row().await;
+    let synced = |v: &Value| {
+        chrono::DateTime::parse_from_rfc3339(v.as_str().unwrap_or_else(|| panic!("{v}")))
+            .unwrap()
+            .with_timezone(&chrono::Utc)
+    };
+    assert!(synced(&r1["lastSync"]) >= before, "{r1}");
+    assert_eq!(r1["connectorStatus"]["lastSyncAt"], r1["lastSync"]);
+    assert_eq!(r1["connectorStatus"]["state"], "ok", "{r1}");
+    assert!(
+        r1["connectorStatus"]["reportedAt"].is_null(),
+        "not a heartbeat"
+    );
+    assert_eq!(r1["status"], "active");
+
+    // A connector's report wins for state/error; a redelivery (200) is
+    // still a sync and keeps that report.
+    let r = h
+        .post(
+            &format!("/api/integrations/{}/status", g.id),
+            &json!({"state": "error", "lastError": "401: Bad credentials", "eventsCollected": 7}),
+        )
+        .await;
+    assert_eq!(r.status, 204, "{}", r.body);
+    let reported = row().await["connectorStatus"]["reportedAt"].clone();
+    tokio::time::sleep(Duration::from_millis(20)).await;
+    let r = deliver_fixture(&g, "pull_request/opened.json", "pull_request", "d-2").await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    let r2 = row().await;
+    let cs = &r2["connectorStatus"];
+    assert_eq!(cs["state"], "error", "{r2}");
+    assert_eq!(cs["lastError"], "401: Bad credentials");
+    assert_eq!(cs["eventsCollected"], 7);
+    assert_eq!(cs["reportedAt"], reported);
+    assert!(synced(&r2["lastSync"]) > synced(&r1["lastSync"]), "{r2}");
 }
 
 #[tokio::test]

@@ -12,6 +12,8 @@
 //! `202 {ignored: true, reason}` for event types and actions that are not
 //! collected (and `ping`), `401` for a missing or wrong signature, `400`
 //! for a malformed body, `404` when the id names no GitHub integration.
+//! An accepted delivery (`201`/`200`) moves the integration's
+//! `lastSyncAt` (shown as `lastSync`).
 
 use axum::{
     body::Bytes,
@@ -21,11 +23,12 @@ use axum::{
     routing::post,
     Extension, Json, Router,
 };
+use chrono::Utc;
 use painchain_connector_github::{
     metadata as github_metadata, process_webhook, GithubConfig, Outcome, WebhookError,
 };
 use painchain_core::{integration::Integration, NewEvent};
-use painchain_store::{ConnectorType, InsertOutcome};
+use painchain_store::{ConnectorType, InsertOutcome, IntegrationStatus};
 use serde_json::{json, Value};
 
 use super::{
@@ -128,6 +131,39 @@ async fn clear_config(state: &AppState, shared: &Shared, i: &Integration) -> Api
     };
     let (_, paths) = type_schema(Some(&t));
     Ok(present_config(sbox, &paths, i, true))
+}
+
+/// An accepted delivery is a sync: `lastSyncAt` of the integration's status
+/// (shown as `lastSync` and `connectorStatus.lastSyncAt`) moves to now. The
+/// connector's reported state, error and heartbeat time are kept (so
+/// `stale` still means "no connector heartbeat"); an integration no
+/// connector has reported on yet becomes `ok`. Best effort: the events are
+/// stored already, so a failure here is only logged.
+async fn record_sync(state: &AppState, i: &Integration) {
+    let now = Utc::now();
+    let result = async {
+        let status = state
+            .store
+            .get_integration_status(&i.tenant_id, &i.id)
+            .await?;
+        let mut status = status.unwrap_or_else(|| IntegrationStatus {
+            state: "ok".into(),
+            last_sync_at: None,
+            last_error: None,
+            events_collected: None,
+            details: Value::Null,
+            reported_at: None,
+        });
+        status.last_sync_at = Some(status.last_sync_at.map_or(now, |t| t.max(now)));
+        state
+            .store
+            .put_integration_status(&i.tenant_id, &i.id, &status)
+            .await
+    }
+    .await;
+    if let Err(e) = result {
+        tracing::warn!(integration = %i.id, error = %e, "cannot record the webhook sync time");
+    }
 }
 
 /// Checks a mapped event against the same rules as `POST /api/events`.
@@ -249,6 +285,7 @@ pub async fn github(
         })
         .collect();
     tracing::debug!(integration = %i.id, tenant = %i.tenant_id, event, delivery, created, duplicates, "webhook delivery stored");
+    record_sync(&state, &i).await;
     let status = if created > 0 {
         StatusCode::CREATED
     } else {
