@@ -256,8 +256,44 @@ impl Fields<'_> {
                 ),
             ));
         }
+        if s.contains('\0') {
+            return Err(nul_error(self.path(key)));
+        }
         Ok(s.clone())
     }
+}
+
+/// PostgreSQL cannot store NUL in text or JSON, so no store accepts it:
+/// refusing it here keeps both backends alike and turns it into a 400.
+fn nul_error(field: String) -> ValidationError {
+    ValidationError::new(
+        "invalid_field",
+        field.clone(),
+        format!("`{field}` must not contain NUL (\\u0000) characters"),
+    )
+}
+
+/// The path of the first key or string under `obj` that contains NUL.
+fn find_nul(obj: &Map<String, Value>, at: &str) -> Option<String> {
+    fn walk(v: &Value, at: String) -> Option<String> {
+        match v {
+            Value::String(s) => s.contains('\0').then_some(at),
+            Value::Array(items) => items
+                .iter()
+                .enumerate()
+                .find_map(|(i, v)| walk(v, format!("{at}[{i}]"))),
+            Value::Object(m) => find_nul(m, &at),
+            _ => None,
+        }
+    }
+    obj.iter().find_map(|(k, v)| {
+        let path = format!("{at}.{k}");
+        if k.contains('\0') {
+            Some(path)
+        } else {
+            walk(v, path)
+        }
+    })
 }
 
 impl NewEvent {
@@ -318,6 +354,9 @@ impl NewEvent {
                             limits.max_data_bytes
                         ),
                     ));
+                }
+                if let Some(at) = find_nul(m, &f.path("data")) {
+                    return Err(nul_error(at));
                 }
                 m.clone()
             }
@@ -442,6 +481,9 @@ impl NewEvent {
                 },
                 "unknown top-level fields are too large to keep",
             ));
+        }
+        if let Some(at) = find_nul(&extra, prefix.trim_end_matches('.')) {
+            return Err(nul_error(at.trim_start_matches('.').to_string()));
         }
         Ok(NewEvent {
             title,
@@ -602,6 +644,31 @@ mod tests {
         assert_eq!(e.extra.get("severity"), Some(&json!("high")));
         assert_eq!(e.kind.as_deref(), Some("change.merged"));
         assert_eq!(e.refs, vec![Ref::new("commit", "abc")]);
+    }
+
+    #[test]
+    fn nul_characters_are_refused_with_their_path() {
+        let cases = [
+            ("title", json!("a\u{0}b"), "title"),
+            ("data", json!({"x": [1, {"y": "\u{0}"}]}), "data.x[1].y"),
+            ("data", json!({"k\u{0}": 1}), "data.k\u{0}"),
+            (
+                "refs",
+                json!([{"type": "commit", "value": "a\u{0}"}]),
+                "refs[0].value",
+            ),
+            ("custom", json!({"z": "\u{0}"}), "custom.z"),
+        ];
+        for (key, bad, field) in cases {
+            let mut v = seed_event();
+            v[key] = bad;
+            let err = NewEvent::from_json(&v, &EventLimits::default()).unwrap_err();
+            assert_eq!(
+                (err.code, err.field.as_str()),
+                ("invalid_field", field),
+                "{key}"
+            );
+        }
     }
 
     #[test]

@@ -73,15 +73,65 @@ impl EventFilter {
             && (self.refs.is_empty() || self.refs.iter().any(|r| e.refs.contains(r)))
             && self.start.is_none_or(|s| e.timestamp >= s)
             && self.end.is_none_or(|end| e.timestamp <= end)
-            && self.q.as_deref().is_none_or(|q| {
-                let q = q.to_lowercase();
-                q.split_whitespace().all(|w| {
-                    e.title.to_lowercase().contains(w)
-                        || serde_json::Value::Object(e.data.clone())
-                            .to_string()
-                            .to_lowercase()
-                            .contains(w)
-                })
-            })
+            && self.q.as_deref().is_none_or(|q| text_matches(q, e))
+    }
+}
+
+/// Word-prefix search, as the stores' full-text indexes do it: every word of
+/// `q` must start some word of the title or of a key or string in `data`.
+fn text_matches(q: &str, e: &Event) -> bool {
+    fn words(s: &str) -> impl Iterator<Item = String> + '_ {
+        s.split(|c: char| !c.is_alphanumeric())
+            .filter(|w| !w.is_empty())
+            .map(str::to_lowercase)
+    }
+    fn strings<'a>(v: &'a serde_json::Value, out: &mut Vec<&'a str>) {
+        match v {
+            serde_json::Value::String(s) => out.push(s),
+            serde_json::Value::Array(a) => a.iter().for_each(|v| strings(v, out)),
+            serde_json::Value::Object(m) => m.iter().for_each(|(k, v)| {
+                out.push(k);
+                strings(v, out)
+            }),
+            _ => {}
+        }
+    }
+    let mut texts = vec![e.title.as_str()];
+    e.data.iter().for_each(|(k, v)| {
+        texts.push(k);
+        strings(v, &mut texts)
+    });
+    let event_words: Vec<String> = texts.into_iter().flat_map(words).collect();
+    words(q).all(|w| event_words.iter().any(|ew| ew.starts_with(&w)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::NewEvent;
+
+    fn event(title: &str, data: serde_json::Value) -> Event {
+        let mut n = NewEvent::new(title, "github", "acme/api", chrono::Utc::now());
+        n.data = data.as_object().cloned().unwrap_or_default();
+        n.into_event("id".into(), "default".into(), chrono::Utc::now())
+    }
+
+    #[test]
+    fn q_matches_word_prefixes_in_title_and_data() {
+        let e = event(
+            "Fix cache eviction",
+            serde_json::json!({"branch": "feature/login-v2", "n": 3}),
+        );
+        let f = |q: &str| EventFilter {
+            q: Some(q.into()),
+            ..Default::default()
+        };
+        assert!(f("cache evic").matches(&e, &[]));
+        assert!(f("FEATURE/log").matches(&e, &[]));
+        assert!(!f("ache").matches(&e, &[]), "infix is not a prefix");
+        assert!(
+            !f("cache missing").matches(&e, &[]),
+            "every word must match"
+        );
     }
 }
