@@ -1249,6 +1249,60 @@ async fn service_routes_ui_and_docs(b: Backend) {
     assert_eq!(spec.status, 200);
     assert!(spec.body["paths"]["/api/events"]["post"].is_object());
     assert!(spec.body["paths"]["/api/timeline"]["get"].is_object());
+    // The integrations API, connector calls included.
+    let paths = &spec.body["paths"];
+    for (path, methods) in [
+        ("/api/integrations/types", &["get"][..]),
+        ("/api/integrations/types/register", &["post"]),
+        ("/api/integrations/types/{type}", &["get"]),
+        ("/api/integrations/types/{type}/schema", &["get"]),
+        ("/api/integrations/types/{type}/logo", &["get"]),
+        ("/api/integrations/types/{type}/heartbeat", &["post"]),
+        ("/api/integrations/types/{type}/tests/{testId}", &["post"]),
+        ("/api/integrations", &["get", "post"]),
+        ("/api/integrations/{id}", &["get", "put", "patch", "delete"]),
+        ("/api/integrations/{id}/sync", &["post"]),
+        ("/api/integrations/{id}/test", &["post"]),
+        ("/api/integrations/{id}/status", &["get", "post"]),
+        ("/api/integrations/{id}/cursor", &["get", "put"]),
+    ] {
+        for m in methods {
+            let op = &paths[path][m];
+            assert!(
+                op.is_object(),
+                "{m} {path} missing from the OpenAPI document"
+            );
+            assert!(op["responses"].is_object(), "{m} {path}: {op}");
+        }
+    }
+    let ids: Vec<&str> = paths
+        .as_object()
+        .unwrap()
+        .values()
+        .flat_map(|p| p.as_object().unwrap().values())
+        .filter_map(|op| op["operationId"].as_str())
+        .collect();
+    let unique: HashSet<&str> = ids.iter().copied().collect();
+    assert_eq!(unique.len(), ids.len(), "operationIds are unique: {ids:?}");
+    let schemas = &spec.body["components"]["schemas"];
+    for name in [
+        "IntegrationRow",
+        "ConnectorTypeRow",
+        "CreateBody",
+        "InvalidConfigBody",
+    ] {
+        assert!(schemas[name].is_object(), "schema {name}");
+    }
+    let create = &paths["/api/integrations"]["post"];
+    assert!(create["responses"]["201"].is_object(), "{create}");
+    assert!(create["requestBody"].is_object(), "{create}");
+    assert_eq!(
+        paths["/api/integrations/types/{type}/logo"]["get"]["security"],
+        json!([{}]),
+        "logos need no token"
+    );
+    // The unknown-integration answer of POST /api/events is documented.
+    assert!(paths["/api/events"]["post"]["responses"]["404"].is_object());
     let docs = h.c.get(h.s.url("/api/docs/")).send().await.unwrap();
     assert_eq!(docs.status(), 200);
     assert!(docs

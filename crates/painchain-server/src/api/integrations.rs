@@ -15,6 +15,7 @@ pub mod connector_api;
 pub mod control;
 pub mod crud;
 pub mod declared;
+pub mod doc;
 pub mod schema;
 pub mod secrets;
 pub mod types;
@@ -136,7 +137,7 @@ pub fn router_with(shared: Shared) -> Router<AppState> {
             "/api/integrations/{id}",
             get(crud::get_one)
                 .put(crud::update)
-                .patch(crud::update)
+                .patch(crud::patch)
                 .delete(crud::delete),
         )
         .route("/api/integrations/{id}/sync", post(crud::sync_now))

@@ -14,10 +14,12 @@ use serde::Deserialize;
 use serde_json::{json, Value};
 use sha2::{Digest, Sha256};
 
-use super::Shared;
+use utoipa::ToSchema;
+
+use super::{doc, Shared};
 use crate::{
     auth::{Ingest, Read},
-    error::{ApiError, ApiResult},
+    error::{ApiError, ApiResult, ErrorBody},
     extract::{ApiJson, JsonValue},
     state::AppState,
 };
@@ -34,6 +36,11 @@ async fn touch(state: &AppState, shared: &Shared, ty: &str) {
 /// answers `{generation, sync: [ids], tests: [{id, integrationId}]}`. The
 /// generation changes whenever an integration of the type is created,
 /// edited, enabled/disabled or deleted, so connectors refetch at once.
+#[utoipa::path(
+    post, path = "/api/integrations/types/{type}/heartbeat", tag = "connectors",
+    params(("type" = String, Path)),
+    responses((status = 200, body = doc::Heartbeat), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody))
+)]
 pub async fn heartbeat(
     State(state): State<AppState>,
     Extension(shared): Extension<Shared>,
@@ -68,13 +75,24 @@ pub async fn heartbeat(
     ))
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, ToSchema)]
 pub struct TestAnswer {
     pub ok: bool,
     #[serde(default)]
     pub error: Option<String>,
 }
 
+/// A connector's answer to a connection test it claimed from the heartbeat.
+#[utoipa::path(
+    post, path = "/api/integrations/types/{type}/tests/{testId}", tag = "connectors",
+    params(("type" = String, Path), ("testId" = String, Path, description = "From the heartbeat's `tests`")),
+    request_body = TestAnswer,
+    responses(
+        (status = 204, description = "Delivered to the waiting `POST /api/integrations/{id}/test`"),
+        (status = 404, body = ErrorBody, description = "No such pending test (it may have timed out)"),
+        (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
+    )
+)]
 pub async fn answer_test(
     Extension(shared): Extension<Shared>,
     Ingest(caller): Ingest,
@@ -109,10 +127,12 @@ async fn ensure(
         .ok_or_else(|| ApiError::NotFound(format!("no integration `{id}`")))
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct StatusBody {
+    /// `ok`, `error` or `syncing`.
     pub state: String,
+    /// RFC 3339.
     #[serde(default)]
     pub last_sync_at: Option<String>,
     #[serde(default)]
@@ -123,6 +143,13 @@ pub struct StatusBody {
     pub details: Option<Value>,
 }
 
+/// The connector's status report for one integration.
+#[utoipa::path(
+    post, path = "/api/integrations/{id}/status", tag = "connectors",
+    params(("id" = String, Path)),
+    request_body = StatusBody,
+    responses((status = 204), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody))
+)]
 pub async fn post_status(
     State(state): State<AppState>,
     Extension(shared): Extension<Shared>,
@@ -169,6 +196,13 @@ pub async fn post_status(
     Ok(StatusCode::NO_CONTENT.into_response())
 }
 
+/// The status shown with the integration.
+#[utoipa::path(
+    get, path = "/api/integrations/{id}/status", tag = "integrations",
+    operation_id = "get_integration_status",
+    params(("id" = String, Path)),
+    responses((status = 200, body = doc::ConnectorStatus), (status = 404, body = ErrorBody), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody))
+)]
 pub async fn get_status(
     State(state): State<AppState>,
     Read(caller): Read,
@@ -183,6 +217,11 @@ pub async fn get_status(
 }
 
 /// `{"cursor": <value or null>}`.
+#[utoipa::path(
+    get, path = "/api/integrations/{id}/cursor", tag = "connectors",
+    params(("id" = String, Path)),
+    responses((status = 200, body = doc::Cursor), (status = 404, body = ErrorBody), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody))
+)]
 pub async fn get_cursor(
     State(state): State<AppState>,
     Ingest(caller): Ingest,
@@ -194,6 +233,12 @@ pub async fn get_cursor(
 }
 
 /// Body `{"cursor": <any JSON>}` (a body without that key is the cursor).
+#[utoipa::path(
+    put, path = "/api/integrations/{id}/cursor", tag = "connectors",
+    params(("id" = String, Path)),
+    request_body = doc::Cursor,
+    responses((status = 200, body = doc::Cursor), (status = 404, body = ErrorBody), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody))
+)]
 pub async fn put_cursor(
     State(state): State<AppState>,
     Ingest(caller): Ingest,

@@ -19,9 +19,12 @@ use super::{
     control::TEST_TIMEOUT, invalid_config, may_see_secrets, present_config, row_json, schema,
     seal_config, secrets, type_schema, types::is_live, Peer, Shared,
 };
+use utoipa::ToSchema;
+
+use super::doc;
 use crate::{
     auth::{Admin, Caller, Ingest, Read},
-    error::{ApiError, ApiResult},
+    error::{ApiError, ApiResult, ErrorBody},
     extract::{ApiJson, ApiQuery},
     state::AppState,
 };
@@ -76,7 +79,13 @@ fn clear_for(
     may_see_secrets(state, shared, caller, headers, peer.0)
 }
 
-/// A bare array, as the seed's clients expect.
+/// The tenant's integrations, a bare array (as the seed's clients expect).
+#[utoipa::path(
+    get, path = "/api/integrations", tag = "integrations",
+    operation_id = "list_integrations",
+    params(("type" = Option<String>, Query, description = "Only this connector type")),
+    responses((status = 200, body = Vec<doc::IntegrationRow>), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody))
+)]
 pub async fn list(
     State(state): State<AppState>,
     Extension(shared): Extension<Shared>,
@@ -94,6 +103,12 @@ pub async fn list(
     Ok(Json(render(&state, &shared, &rows, clear).await?))
 }
 
+#[utoipa::path(
+    get, path = "/api/integrations/{id}", tag = "integrations",
+    operation_id = "get_integration",
+    params(("id" = String, Path)),
+    responses((status = 200, body = doc::IntegrationRow), (status = 404, body = ErrorBody), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody))
+)]
 pub async fn get_one(
     State(state): State<AppState>,
     Extension(shared): Extension<Shared>,
@@ -108,13 +123,16 @@ pub async fn get_one(
     Ok(Json(rows.remove(0)))
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, ToSchema)]
 pub struct CreateBody {
     #[serde(rename = "type")]
     pub ty: String,
+    /// Default: `config.name`.
     #[serde(default)]
     pub name: Option<String>,
+    /// Validated against the type's schema; `name` and `tags` are required.
     pub config: Value,
+    /// Default `true`.
     #[serde(default)]
     pub enabled: Option<bool>,
 }
@@ -151,6 +169,17 @@ async fn known_type(state: &AppState, ty: &str) -> ApiResult<ConnectorType> {
 }
 
 /// `201 {id, tenant_id, registered_at}` (the seed's answer) plus the row.
+#[utoipa::path(
+    post, path = "/api/integrations", tag = "integrations",
+    operation_id = "create_integration",
+    request_body = CreateBody,
+    responses(
+        (status = 201, body = doc::IntegrationCreated),
+        (status = 400, body = doc::InvalidConfigBody, description = "`invalid_config` listing each failing path, or an unknown `type` (`invalid_parameter`)"),
+        (status = 503, body = ErrorBody, description = "No secret key configured (PostgreSQL needs `PAINCHAIN_SECRET_KEY`)"),
+        (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
+    )
+)]
 pub async fn create(
     State(state): State<AppState>,
     Extension(shared): Extension<Shared>,
@@ -199,7 +228,7 @@ pub async fn create(
     Ok((StatusCode::CREATED, Json(row)).into_response())
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, ToSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct UpdateBody {
     #[serde(default)]
@@ -208,16 +237,17 @@ pub struct UpdateBody {
     pub config: Option<Value>,
     #[serde(default)]
     pub enabled: Option<bool>,
-    /// What the seed's connectors send after a poll.
+    /// What the seed's connectors send after a poll (RFC 3339).
     #[serde(default)]
     pub last_sync: Option<String>,
     /// The seed's status string; accepted and ignored (status comes from
     /// connector reports).
     #[serde(default)]
     pub status: Option<String>,
-    /// Read-only fields a client may echo back from a GET; ignored.
+    /// Read-only: accepted (so a row from a GET can be sent back) and ignored.
     #[serde(default, rename = "type")]
     pub ty: Option<Value>,
+    /// Read-only: accepted and ignored.
     #[serde(default)]
     pub id: Option<Value>,
 }
@@ -236,6 +266,19 @@ fn managed_refusal(i: &Integration) -> Response {
 /// Partial update. `{lastSync}` alone needs an ingest token (connectors);
 /// anything else needs admin, and is refused for config-managed rows.
 /// Secrets sent back masked (`••••1234`) keep their stored value.
+#[utoipa::path(
+    put, path = "/api/integrations/{id}", tag = "integrations",
+    operation_id = "update_integration",
+    params(("id" = String, Path)),
+    request_body = UpdateBody,
+    responses(
+        (status = 200, body = doc::IntegrationRow),
+        (status = 400, body = doc::InvalidConfigBody),
+        (status = 404, body = ErrorBody),
+        (status = 409, body = ErrorBody, description = "`managed_by_config`: declared in the config file"),
+        (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
+    )
+)]
 pub async fn update(
     State(state): State<AppState>,
     Extension(shared): Extension<Shared>,
@@ -312,6 +355,31 @@ pub async fn update(
     .into_response())
 }
 
+/// Partial update, as `PUT`.
+// Its own handler so the OpenAPI document has unique operation ids.
+#[utoipa::path(
+    patch, path = "/api/integrations/{id}", tag = "integrations",
+    operation_id = "patch_integration",
+    params(("id" = String, Path)),
+    request_body = UpdateBody,
+    responses(
+        (status = 200, body = doc::IntegrationRow),
+        (status = 400, body = doc::InvalidConfigBody),
+        (status = 404, body = ErrorBody),
+        (status = 409, body = ErrorBody, description = "`managed_by_config`: declared in the config file"),
+        (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
+    )
+)]
+pub async fn patch(
+    state: State<AppState>,
+    shared: Extension<Shared>,
+    caller: Ingest,
+    id: Path<String>,
+    body: ApiJson<UpdateBody>,
+) -> ApiResult<Response> {
+    update(state, shared, caller, id, body).await
+}
+
 #[derive(Debug, Deserialize)]
 pub struct DeleteQuery {
     #[serde(default)]
@@ -319,7 +387,19 @@ pub struct DeleteQuery {
 }
 
 /// `204`. The integration's events stay unless `?purge=true`; its
-/// connector stops collecting within seconds (next control poll).
+/// connector stops collecting within seconds (next control poll). Events
+/// naming its id are refused from then on (`404 unknown_integration`).
+#[utoipa::path(
+    delete, path = "/api/integrations/{id}", tag = "integrations",
+    operation_id = "delete_integration",
+    params(("id" = String, Path), ("purge" = Option<bool>, Query, description = "Delete its events too")),
+    responses(
+        (status = 204),
+        (status = 404, body = ErrorBody),
+        (status = 409, body = ErrorBody, description = "`managed_by_config`: declared in the config file"),
+        (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
+    )
+)]
 pub async fn delete(
     State(state): State<AppState>,
     Admin(caller): Admin,
@@ -343,6 +423,17 @@ pub async fn delete(
 }
 
 /// Asks the type's connector to collect now (picked up within ~2 s).
+#[utoipa::path(
+    post, path = "/api/integrations/{id}/sync", tag = "integrations",
+    operation_id = "sync_integration",
+    params(("id" = String, Path)),
+    responses(
+        (status = 202, body = doc::SyncQueued),
+        (status = 404, body = ErrorBody),
+        (status = 409, body = ErrorBody, description = "The integration is disabled"),
+        (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
+    )
+)]
 pub async fn sync_now(
     State(state): State<AppState>,
     Extension(shared): Extension<Shared>,
@@ -381,6 +472,18 @@ pub async fn sync_now(
 
 /// Asks the type's live connector to test the connection and waits for its
 /// answer (a few seconds at most).
+#[utoipa::path(
+    post, path = "/api/integrations/{id}/test", tag = "integrations",
+    operation_id = "test_integration",
+    params(("id" = String, Path)),
+    responses(
+        (status = 200, body = doc::TestResult, description = "`ok: true`, or `ok: false` with the connector's error in words"),
+        (status = 404, body = ErrorBody),
+        (status = 503, body = doc::TestResult, description = "`no_live_connector`"),
+        (status = 504, body = doc::TestResult, description = "`test_timeout`"),
+        (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
+    )
+)]
 pub async fn test(
     State(state): State<AppState>,
     Extension(shared): Extension<Shared>,

@@ -12,10 +12,12 @@ use painchain_store::ConnectorType;
 use serde::Deserialize;
 use serde_json::{json, Value};
 
-use super::{schema, LIVE_WINDOW};
+use utoipa::ToSchema;
+
+use super::{doc, schema, LIVE_WINDOW};
 use crate::{
     auth::{Ingest, Read},
-    error::{ApiError, ApiResult},
+    error::{ApiError, ApiResult, ErrorBody},
     extract::ApiJson,
     state::AppState,
 };
@@ -25,7 +27,7 @@ pub const MAX_LOGO_BYTES: usize = 128 * 1024;
 
 /// The body of `POST /api/integrations/types/register` (the seed's
 /// `metadata.json`).
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct TypeRegistration {
     pub id: String,
@@ -37,6 +39,8 @@ pub struct TypeRegistration {
     pub logo: Option<String>,
     #[serde(default)]
     pub description: Option<String>,
+    /// The seed's `{fields: [{key, label, type, required, ...}]}` or a JSON
+    /// Schema with `type: object`.
     #[serde(default)]
     pub config_schema: Option<Value>,
 }
@@ -142,6 +146,17 @@ pub async fn upsert_type(
     Ok(t)
 }
 
+/// Registers (or re-registers: an idempotent upsert) a connector type.
+#[utoipa::path(
+    post, path = "/api/integrations/types/register", tag = "integrations",
+    operation_id = "register_integration_type",
+    request_body(content = TypeRegistration, description = "The seed's `metadata.json`"),
+    responses(
+        (status = 200, body = doc::TypeRegistered),
+        (status = 400, body = ErrorBody, description = "Bad `id`, `configSchema` or `logo` (only `image/*` data URIs, ≤ 128 KiB)"),
+        (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
+    )
+)]
 pub async fn register(
     State(state): State<AppState>,
     Ingest(_caller): Ingest,
@@ -186,22 +201,45 @@ async fn find(state: &AppState, ty: &str) -> ApiResult<ConnectorType> {
         .ok_or_else(|| ApiError::NotFound(format!("no connector type `{ty}` is registered")))
 }
 
-pub async fn list(State(state): State<AppState>, Read(_): Read) -> ApiResult<Json<Vec<Value>>> {
+/// Every registered connector type, with its last heartbeat and liveness.
+#[utoipa::path(
+    get, path = "/api/integrations/types", tag = "integrations",
+    operation_id = "list_integration_types",
+    responses((status = 200, body = Vec<doc::ConnectorTypeRow>), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody))
+)]
+pub async fn list(
+    State(state): State<AppState>,
+    Read(_caller): Read,
+) -> ApiResult<Json<Vec<Value>>> {
     let types = state.store.list_connector_types().await?;
     Ok(Json(types.iter().map(|t| type_json(t, false)).collect()))
 }
 
+/// One connector type, with its normalized `jsonSchema`.
+#[utoipa::path(
+    get, path = "/api/integrations/types/{type}", tag = "integrations",
+    operation_id = "get_integration_type",
+    params(("type" = String, Path, description = "Type id, e.g. `github`")),
+    responses((status = 200, body = doc::ConnectorTypeRow), (status = 404, body = ErrorBody), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody))
+)]
 pub async fn get_one(
     State(state): State<AppState>,
-    Read(_): Read,
+    Read(_caller): Read,
     Path(ty): Path<String>,
 ) -> ApiResult<Json<Value>> {
     Ok(Json(type_json(&find(&state, &ty).await?, true)))
 }
 
+/// A type's config schema: as registered and normalized to JSON Schema.
+#[utoipa::path(
+    get, path = "/api/integrations/types/{type}/schema", tag = "integrations",
+    operation_id = "get_integration_type_schema",
+    params(("type" = String, Path)),
+    responses((status = 200, body = doc::TypeSchema), (status = 404, body = ErrorBody), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody))
+)]
 pub async fn schema(
     State(state): State<AppState>,
-    Read(_): Read,
+    Read(_caller): Read,
     Path(ty): Path<String>,
 ) -> ApiResult<Json<Value>> {
     let t = find(&state, &ty).await?;
@@ -215,6 +253,16 @@ pub async fn schema(
 
 /// The logo bytes with their image type. `nosniff` and a sandboxing CSP so
 /// even an SVG opened directly can't run script on our origin.
+#[utoipa::path(
+    get, path = "/api/integrations/types/{type}/logo", tag = "integrations",
+    operation_id = "get_integration_type_logo",
+    security(()),
+    params(("type" = String, Path)),
+    responses(
+        (status = 200, description = "The image bytes, with the registered `image/*` content type (no token needed: `<img>` can't send one)"),
+        (status = 404, body = ErrorBody, description = "Unknown type, or no logo"),
+    )
+)]
 pub async fn logo(State(state): State<AppState>, Path(ty): Path<String>) -> ApiResult<Response> {
     let t = find(&state, &ty).await?;
     let Some((mime, bytes)) = t.logo.as_deref().and_then(|l| parse_logo(l).ok()) else {
