@@ -96,6 +96,8 @@ pub async fn serve(
     let signal_tx = tx.clone();
     let state = AppState::new(store.clone(), config, rx.clone());
     let retention = retention::spawn(state.clone());
+    // Before serving: a stream opened from now on sees other replicas' events.
+    let remote = api::stream::spawn_remote(state.clone()).await;
     let app = app(state);
 
     let signal = async move {
@@ -124,6 +126,12 @@ pub async fn serve(
     };
     if let Some(r) = retention {
         r.abort();
+    }
+    // Ends on the shutdown signal; its listening connection must be back
+    // in the pool before the store closes.
+    if let Some(r) = remote {
+        r.abort();
+        let _ = r.await;
     }
     drop(tx);
     store.close().await;

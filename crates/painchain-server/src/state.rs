@@ -18,7 +18,8 @@ pub struct Inner {
     pub config: Arc<Config>,
     /// Validation limits derived from `config.limits`, computed once.
     pub limits: EventLimits,
-    /// Every event stored by this process, for SSE subscribers. Sending never
+    /// Every event stored by this process (and, on PostgreSQL, by the other
+    /// replicas: `api::stream::spawn_remote`), for SSE subscribers. Sending never
     /// waits: a subscriber that lags more than the capacity skips events.
     pub events: broadcast::Sender<Arc<Event>>,
     pub tokens: TokenCache,

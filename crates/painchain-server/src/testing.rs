@@ -26,6 +26,8 @@ pub struct TestServer {
     /// The same store the server uses, for setting up fixtures directly.
     pub store: Arc<dyn Store>,
     pub backend: Backend,
+    /// The PostgreSQL database, for [`start_replica`](Self::start_replica).
+    database_url: Option<String>,
     shutdown: Option<oneshot::Sender<()>>,
     task: Option<JoinHandle<std::io::Result<()>>>,
     _dir: Option<tempfile::TempDir>,
@@ -45,6 +47,21 @@ impl TestServer {
         backend: Backend,
         configure: impl FnOnce(&mut Config),
     ) -> Option<TestServer> {
+        Self::launch(backend, None, configure).await
+    }
+
+    /// Another server on this one's PostgreSQL database (a second replica);
+    /// `None` on SQLite. Drop it before `self`, which owns the database.
+    pub async fn start_replica(&self) -> Option<TestServer> {
+        let url = self.database_url.clone()?;
+        Self::launch(Backend::Postgres, Some(url), |_| {}).await
+    }
+
+    async fn launch(
+        backend: Backend,
+        shared_db: Option<String>,
+        configure: impl FnOnce(&mut Config),
+    ) -> Option<TestServer> {
         let mut config = Config {
             bind: SocketAddr::from(([127, 0, 0, 1], 0)),
             retention: Retention(None),
@@ -57,6 +74,10 @@ impl TestServer {
         config.data_dir = dir.path().join("data");
         let pg = match backend {
             Backend::Sqlite => None,
+            Backend::Postgres if shared_db.is_some() => {
+                config.database_url = shared_db.map(crate::config::Secret::new);
+                None
+            }
             Backend::Postgres => {
                 let db = PgTestDb::create().await?;
                 config.database_url = Some(crate::config::Secret::new(db.url.clone()));
@@ -64,6 +85,7 @@ impl TestServer {
             }
         };
         configure(&mut config);
+        let database_url = config.database_url.as_ref().map(|u| u.expose().to_string());
         let store = crate::store::open_store(&config).await.expect("open store");
         let listener = tokio::net::TcpListener::bind(config.bind)
             .await
@@ -78,6 +100,7 @@ impl TestServer {
             base: format!("http://{addr}"),
             store,
             backend,
+            database_url,
             shutdown: Some(tx),
             task: Some(task),
             _dir: Some(dir),

@@ -1113,6 +1113,107 @@ async fn live_stream_filters(b: Backend) {
     assert_eq!(got["title"], "via integration");
 }
 
+/// Two replicas on one PostgreSQL database: a stream on B sees what is
+/// posted to A (filters, integration tags and tenants as for local events),
+/// and B's own events exactly once.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn live_stream_across_replicas() {
+    let Some(a) = H::start(Backend::Postgres).await else {
+        return;
+    };
+    let b = H {
+        s: a.s.start_replica().await.expect("a replica"),
+        c: reqwest::Client::new(),
+        tenant: None,
+        token: None,
+    };
+    let now = chrono::Utc::now();
+    a.s.store
+        .create_integration(&Integration {
+            id: "int-r".into(),
+            tenant_id: "t1".into(),
+            integration_type: "github".into(),
+            name: "n".into(),
+            config: json!({"tags": ["team-x"]}),
+            status: "active".into(),
+            enabled: true,
+            managed_by: None,
+            last_sync: None,
+            registered_at: now,
+            updated_at: now,
+        })
+        .await
+        .unwrap();
+    let open = |tenant: &'static str, query: &'static str| {
+        let rb = b
+            .with(Some(tenant), None)
+            .rb(Method::GET, &format!("/api/events/stream{query}"));
+        async move {
+            let mut sse = SseReader::new(rb.send().await.unwrap());
+            let (_, _, comment) = sse.next_message().await.unwrap();
+            assert_eq!(comment, "subscribed");
+            sse
+        }
+    };
+    let mut t1_tagged = open("t1", "?tag=team-x").await;
+    let mut t2_all = open("t2", "").await;
+
+    let on_a1 = a.with(Some("t1"), None);
+    let on_a2 = a.with(Some("t2"), None);
+    let mut other_tenant = ev("t2's", "c", "p", &ts(0));
+    other_tenant["tags"] = json!(["team-x"]);
+    assert_eq!(on_a2.post("/api/events", &other_tenant).await.status, 201);
+    assert_eq!(
+        on_a1
+            .post("/api/events", &ev("untagged", "c", "p", &ts(0)))
+            .await
+            .status,
+        201
+    );
+    let mut via_integration = ev("via integration", "c", "p", &ts(0));
+    via_integration["integrationId"] = json!("int-r");
+    let r = on_a1
+        .post("/api/events/batch", &json!([via_integration]))
+        .await;
+    let id = r.body["results"][0]["id"].clone();
+
+    let got = t1_tagged
+        .next_event(Duration::from_secs(5))
+        .await
+        .expect("A's event on B's stream");
+    assert_eq!(got["title"], "via integration");
+    assert_eq!(got["id"], id);
+    assert_eq!(got["tenantId"], "t1");
+    let got = t2_all
+        .next_event(Duration::from_secs(5))
+        .await
+        .expect("t2's event");
+    assert_eq!(got["title"], "t2's");
+    assert_eq!(got["tenantId"], "t2");
+
+    // B's own event arrives once (published locally, not echoed).
+    let mut own = ev("on b", "c", "p", &ts(0));
+    own["integrationId"] = json!("int-r");
+    let r = b.with(Some("t1"), None).post("/api/events", &own).await;
+    assert_eq!(r.status, 201);
+    let got = t1_tagged
+        .next_event(Duration::from_secs(5))
+        .await
+        .expect("B's event");
+    assert_eq!(got["title"], "on b");
+    assert!(t1_tagged
+        .next_event(Duration::from_millis(500))
+        .await
+        .is_none());
+    assert!(t2_all
+        .next_event(Duration::from_millis(100))
+        .await
+        .is_none());
+    drop((t1_tagged, t2_all));
+    let H { s, .. } = b;
+    s.stop().await;
+}
+
 // ---------------------------------------------------------------- seed clients
 
 /// The exact calls of ../shared/reference-api.md that this server covers.

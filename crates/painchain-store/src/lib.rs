@@ -38,6 +38,7 @@ pub use sqlite::SqliteStore;
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
+use futures::stream::BoxStream;
 use painchain_core::{
     filter::Page,
     integration::Integration,
@@ -56,6 +57,14 @@ pub trait Store: Send + Sync + 'static {
     async fn close(&self);
     /// Backend name for logs: `sqlite` or `postgres`.
     fn backend(&self) -> &'static str;
+    /// Notices of events committed by OTHER processes sharing the database
+    /// (never this store's own inserts), for the live stream of several
+    /// replicas. Listening has started when this returns. `None` when no
+    /// other process writes (SQLite). Best effort: notices sent while the
+    /// listener reconnects are lost. The stream ends when the store closes.
+    async fn subscribe_remote(&self) -> Option<BoxStream<'static, RemoteEvents>> {
+        None
+    }
 
     // ---- events ----
     /// Stores one event durably, or reports the existing one with the same

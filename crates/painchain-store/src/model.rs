@@ -85,3 +85,12 @@ pub struct IntegrationStatus {
     pub details: serde_json::Value,
     pub reported_at: Option<DateTime<Utc>>,
 }
+
+/// Events committed by another process sharing the database (see
+/// [`Store::subscribe_remote`](crate::Store::subscribe_remote)).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RemoteEvents {
+    pub tenant: String,
+    /// Ids of the new events, in insertion order.
+    pub ids: Vec<String>,
+}

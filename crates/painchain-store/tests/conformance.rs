@@ -108,6 +108,7 @@ conformance!(
     tenants_are_isolated,
     reopening_keeps_data,
     closed_store_refuses_writes,
+    other_instances_are_notified_of_inserts,
 );
 
 // ---------------------------------------------------------------- helpers
@@ -1489,4 +1490,87 @@ async fn closed_store_refuses_writes(ctx: &Ctx) {
     assert!(s.create_team(T, "x", &[]).await.is_err());
     // Closing twice is harmless.
     s.close().await;
+}
+
+/// PostgreSQL: an insert committed by one store reaches the `subscribe_remote`
+/// stream of another store on the same database (tenant and ids), and is not
+/// echoed to the store that made it. SQLite has no other writers: `None`.
+async fn other_instances_are_notified_of_inserts(ctx: &Ctx) {
+    use futures::StreamExt;
+    use painchain_store::RemoteEvents;
+
+    let a = ctx.store.clone();
+    let Some(mut on_a) = a.subscribe_remote().await else {
+        assert_eq!(a.backend(), "sqlite");
+        return;
+    };
+    let b = ctx.open_again().await;
+    let mut on_b = b.subscribe_remote().await.expect("postgres subscribes");
+    async fn next(s: &mut futures::stream::BoxStream<'static, RemoteEvents>) -> RemoteEvents {
+        tokio::time::timeout(Duration::from_secs(5), s.next())
+            .await
+            .expect("a notice within 5 s")
+            .expect("stream open")
+    }
+
+    let id1 = insert(&*a, T, keyed("r1", at(1))).await;
+    let got = next(&mut on_b).await;
+    assert_eq!(
+        got,
+        RemoteEvents {
+            tenant: T.into(),
+            ids: vec![id1.clone()]
+        }
+    );
+    assert_eq!(b.get_event(T, &id1).await.unwrap().unwrap().id, id1);
+
+    // A batch: only the created events, per tenant; a duplicate is not news.
+    let out = a
+        .insert_events(
+            OTHER,
+            vec![keyed("r1", at(2)), keyed("r2", at(3)), keyed("r2", at(4))],
+        )
+        .await
+        .unwrap();
+    let created: Vec<String> = out
+        .iter()
+        .filter_map(|o| match o {
+            InsertOutcome::Created { id, .. } => Some(id.clone()),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(created.len(), 2);
+    let got = next(&mut on_b).await;
+    assert_eq!(
+        got,
+        RemoteEvents {
+            tenant: OTHER.into(),
+            ids: created
+        }
+    );
+    assert!(matches!(
+        a.insert_event(T, keyed("r1", at(1))).await.unwrap(),
+        InsertOutcome::Duplicate { .. }
+    ));
+
+    // B's insert reaches A; A's own inserts above were not echoed to it
+    // (notices arrive in commit order, so they would have come first).
+    let id_b = insert(&*b, T, keyed("from-b", at(5))).await;
+    let got = next(&mut on_a).await;
+    assert_eq!(
+        got,
+        RemoteEvents {
+            tenant: T.into(),
+            ids: vec![id_b]
+        }
+    );
+    // ...and B hears nothing of its own.
+    assert!(
+        tokio::time::timeout(Duration::from_millis(300), on_b.next())
+            .await
+            .is_err(),
+        "no echo of B's own insert"
+    );
+    drop((on_a, on_b));
+    b.close().await;
 }

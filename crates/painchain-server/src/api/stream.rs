@@ -7,8 +7,10 @@
 //! — the UI reloads the timeline when it sees one. On shutdown every stream
 //! ends so graceful shutdown can finish.
 //!
-//! With several replicas (PostgreSQL) a stream sees the events stored by the
-//! replica it is connected to.
+//! With several replicas (PostgreSQL) the events stored by the other
+//! replicas come in through [`Store::subscribe_remote`] (notices sent on
+//! commit): [`spawn_remote`] fetches each and publishes it on the same
+//! channel, so a stream sees every replica's events.
 
 use std::{collections::HashMap, convert::Infallible, sync::Arc, time::Duration};
 
@@ -67,6 +69,40 @@ impl Subscription {
         };
         self.filter.matches(e, tags)
     }
+}
+
+/// Feeds the live stream with the events other processes commit to the
+/// same database (PostgreSQL replicas). Listening has started when this
+/// returns; `None` when the store has no other writers. The task ends with
+/// the store's notices or on shutdown.
+pub async fn spawn_remote(state: AppState) -> Option<tokio::task::JoinHandle<()>> {
+    let mut notices = state.store.subscribe_remote().await?;
+    let mut shutdown = state.shutdown.clone();
+    Some(tokio::spawn(async move {
+        loop {
+            let notice = tokio::select! {
+                _ = shutdown.wait_for(|down| *down) => return,
+                n = notices.next() => match n {
+                    Some(n) => n,
+                    None => return,
+                },
+            };
+            for id in &notice.ids {
+                // Like local ingest: only build events when someone listens.
+                if !state.has_subscribers() {
+                    break;
+                }
+                match state.store.get_event(&notice.tenant, id).await {
+                    Ok(Some(e)) => state.publish(e),
+                    // Deleted (retention, purge) since: nothing to show.
+                    Ok(None) => {}
+                    Err(e) => {
+                        tracing::warn!(error = %e, %id, "cannot fetch another replica's event for the live stream")
+                    }
+                }
+            }
+        }
+    }))
 }
 
 /// Live events as SSE: `event: event`, `id: <event id>`, `data: <Event JSON>`.

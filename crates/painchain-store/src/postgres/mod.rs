@@ -4,12 +4,14 @@
 
 mod admin;
 mod events;
+mod notify;
 mod write;
 
 use std::time::Duration;
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
+use futures::stream::BoxStream;
 use painchain_core::{
     filter::Page,
     integration::Integration,
@@ -25,7 +27,7 @@ use sqlx::{
 
 use crate::{
     query::Arg, writer::Writer, ConnectorType, EventPage, GroupCount, HistogramBucket,
-    InsertOutcome, IntegrationStatus, NewToken, Result, Store, StoreError,
+    InsertOutcome, IntegrationStatus, NewToken, RemoteEvents, Result, Store, StoreError,
 };
 
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/postgres");
@@ -42,6 +44,9 @@ const WRITERS: usize = 2;
 pub struct PgStore {
     pool: PgPool,
     writer: Writer,
+    /// Random id of this store in the notices of new events, so
+    /// [`Store::subscribe_remote`] can skip its own.
+    origin: String,
 }
 
 impl PgStore {
@@ -62,12 +67,17 @@ impl PgStore {
             )
             .await?;
         MIGRATOR.run(&pool).await?;
+        let origin = painchain_core::new_id();
         let writer = Writer::spawn(
             (0..WRITERS)
-                .map(|_| write::PgWriter::new(pool.clone()))
+                .map(|_| write::PgWriter::new(pool.clone(), origin.clone()))
                 .collect(),
         );
-        Ok(PgStore { pool, writer })
+        Ok(PgStore {
+            pool,
+            writer,
+            origin,
+        })
     }
 }
 
@@ -111,6 +121,10 @@ impl Store for PgStore {
 
     fn backend(&self) -> &'static str {
         "postgres"
+    }
+
+    async fn subscribe_remote(&self) -> Option<BoxStream<'static, RemoteEvents>> {
+        Some(notify::subscribe(self.pool.clone(), self.origin.clone()).await)
     }
 
     async fn insert_event(&self, tenant: &str, event: NewEvent) -> Result<InsertOutcome> {

@@ -8,7 +8,7 @@ use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use sqlx::{PgConnection, PgPool, Row as _};
 
-use super::is_transient;
+use super::{is_transient, notify};
 use crate::{
     batch::{project_deltas, Plan, Row, RowResult},
     codec::{nanos, project_id, to_json},
@@ -22,11 +22,13 @@ const ATTEMPTS: usize = 5;
 
 pub(crate) struct PgWriter {
     pool: PgPool,
+    /// This store's origin id in the notices to other replicas.
+    origin: String,
 }
 
 impl PgWriter {
-    pub fn new(pool: PgPool) -> Self {
-        PgWriter { pool }
+    pub fn new(pool: PgPool, origin: String) -> Self {
+        PgWriter { pool, origin }
     }
 }
 
@@ -38,7 +40,7 @@ impl BatchWriter for PgWriter {
         loop {
             attempt += 1;
             let mut tx = self.pool.begin().await?;
-            match insert_plan(&mut tx, &plan).await {
+            match insert_plan(&mut tx, &plan, &self.origin).await {
                 Ok(results) => {
                     tx.commit().await?;
                     return Ok(plan.outcomes(&results));
@@ -98,7 +100,11 @@ fn column<'b, 'a: 'b>(
     rows.iter().map(f).collect()
 }
 
-async fn insert_plan(c: &mut PgConnection, plan: &Plan<'_>) -> Result<Vec<RowResult>> {
+async fn insert_plan(
+    c: &mut PgConnection,
+    plan: &Plan<'_>,
+    origin: &str,
+) -> Result<Vec<RowResult>> {
     let rows = &plan.rows;
     let inserted = sqlx::query(INSERT_EVENTS)
         .bind(rows.iter().map(|r| r.id.as_str()).collect::<Vec<_>>())
@@ -240,6 +246,13 @@ async fn insert_plan(c: &mut PgConnection, plan: &Plan<'_>) -> Result<Vec<RowRes
             .await?;
     }
     apply_rollups(c, &rollup::insert_deltas(rows, &results)).await?;
+    // Other replicas' live streams learn of the new events on commit.
+    let inserted = rows
+        .iter()
+        .zip(&results)
+        .filter(|(_, res)| matches!(res, RowResult::Inserted { .. }))
+        .map(|(r, _)| (r.tenant, r.id.as_str()));
+    notify::send(c, &notify::payloads(origin, inserted)).await?;
     Ok(results)
 }
 
