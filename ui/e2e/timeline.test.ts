@@ -131,7 +131,8 @@ describe('timeline', () => {
     const end = Date.parse(params().get('endDate')!)
     assert.ok(end - start > 24 * 3600e3 && end - start < 48 * 3600e3, `range ${params().get('startDate')} → ${params().get('endDate')}`)
     assert.equal(params().has('since'), false)
-    assert.match((await page.getByTestId('time-range').textContent()) ?? '', /→/)
+    // The label re-renders after the URL changes: wait for it rather than read it once.
+    await page.getByTestId('time-range').filter({ hasText: '→' }).waitFor({ timeout: 5000 })
   })
 
   test('brushing the histogram zooms to an absolute range', async () => {
