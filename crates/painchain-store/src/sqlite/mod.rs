@@ -83,9 +83,14 @@ impl SqliteStore {
         sqlx::query("PRAGMA optimize=0x10002")
             .execute(&mut conn)
             .await?;
-        let checkpointer =
-            checkpoint::Checkpointer::start(base.clone().synchronous(SqliteSynchronous::Full))
-                .await?;
+        let mut wal = path.as_os_str().to_owned();
+        wal.push("-wal");
+        let checkpointer = checkpoint::Checkpointer::start(
+            base.clone().synchronous(SqliteSynchronous::Full),
+            wal.into(),
+            checkpoint::TRUNCATE_ABOVE,
+        )
+        .await?;
         let read = SqlitePoolOptions::new()
             .max_connections(READ_CONNECTIONS)
             .min_connections(1)
