@@ -55,11 +55,15 @@ impl Checkpointer {
                 let size = std::fs::metadata(&wal).map(|m| m.len()).unwrap_or(0);
                 if size > truncate_above {
                     tracing::debug!(size, "truncating the SQLite WAL");
-                    if let Err(e) = sqlx::query("PRAGMA wal_checkpoint(TRUNCATE)")
-                        .execute(&mut conn)
+                    match sqlx::query_as::<_, (i64, i64, i64)>("PRAGMA wal_checkpoint(TRUNCATE)")
+                        .fetch_one(&mut conn)
                         .await
                     {
-                        tracing::warn!(error = %e, "SQLite WAL truncation failed");
+                        Ok((0, _, _)) => {}
+                        Ok(_) => {
+                            tracing::warn!(size, "SQLite WAL truncation was blocked; retrying")
+                        }
+                        Err(e) => tracing::warn!(error = %e, "SQLite WAL truncation failed"),
                     }
                 }
             }
