@@ -31,6 +31,11 @@ enum Cmd {
         events: usize,
         #[arg(long, default_value_t = 64)]
         concurrency: usize,
+        /// Spread event timestamps over this many past days (0: all "now",
+        /// as live connectors send them; 30: a backfill, the worst case for
+        /// the time-ordered indexes).
+        #[arg(long, default_value_t = 30)]
+        spread_days: i64,
     },
     Seed {
         #[arg(long, default_value_t = 1_000_000)]
@@ -56,14 +61,15 @@ const KINDS: &[&str] = &[
 ];
 const STATUSES: &[&str] = &["success", "success", "success", "failure", "in_progress"];
 
-/// A realistic event: ~600 bytes, a few tags and refs, spread over 30 days.
-fn event(rng: &mut impl Rng, i: usize, run: u64) -> Value {
+/// A realistic event: ~600 bytes, a few tags and refs.
+fn event(rng: &mut impl Rng, i: usize, run: u64, spread_days: i64) -> Value {
     let connector = CONNECTORS[rng.gen_range(0..CONNECTORS.len())];
     let project = format!("acme/service-{}", rng.gen_range(0..50));
     let sha: String = (0..40)
         .map(|_| char::from_digit(rng.gen_range(0..16), 16).unwrap())
         .collect();
-    let ts = chrono::Utc::now() - chrono::Duration::seconds(rng.gen_range(0..30 * 86_400));
+    let ts =
+        chrono::Utc::now() - chrono::Duration::seconds(rng.gen_range(0..=spread_days * 86_400));
     json!({
         "title": format!("Deploy {project} #{i} to production"),
         "connector": connector,
@@ -120,7 +126,7 @@ fn report(label: &str, mut lat: Vec<Duration>) {
     );
 }
 
-async fn ingest(cli: &Cli, events: usize, concurrency: usize) -> Result<()> {
+async fn ingest(cli: &Cli, events: usize, concurrency: usize, spread_days: i64) -> Result<()> {
     let http = client(&cli.token)?;
     let url = format!("{}/api/events", cli.server);
     let run: u64 = rand::random();
@@ -137,7 +143,7 @@ async fn ingest(cli: &Cli, events: usize, concurrency: usize) -> Result<()> {
                 if i >= events {
                     return Ok::<_, anyhow::Error>(lat);
                 }
-                let body = serde_json::to_vec(&event(&mut rng, i, run))?;
+                let body = serde_json::to_vec(&event(&mut rng, i, run, spread_days))?;
                 let t = Instant::now();
                 let res = http
                     .post(&url)
@@ -158,7 +164,7 @@ async fn ingest(cli: &Cli, events: usize, concurrency: usize) -> Result<()> {
     }
     let secs = start.elapsed().as_secs_f64();
     println!(
-        "ingest: {events} events, concurrency {concurrency}: {:.0} events/s ({secs:.2} s)",
+        "ingest: {events} events, concurrency {concurrency}, spread {spread_days} d: {:.0} events/s ({secs:.2} s)",
         events as f64 / secs
     );
     report("POST /api/events (201, durable)", all);
@@ -183,7 +189,7 @@ async fn seed(cli: &Cli, events: usize, batch: usize, concurrency: usize) -> Res
                     return Ok::<_, anyhow::Error>(());
                 }
                 let items: Vec<Value> = (b * batch..((b + 1) * batch).min(events))
-                    .map(|i| event(&mut rng, i, run))
+                    .map(|i| event(&mut rng, i, run, 30))
                     .collect();
                 let res = http.post(&url).json(&items).send().await?;
                 if !res.status().is_success() {
@@ -243,7 +249,8 @@ async fn main() -> Result<()> {
         Cmd::Ingest {
             events,
             concurrency,
-        } => ingest(&cli, events, concurrency).await,
+            spread_days,
+        } => ingest(&cli, events, concurrency, spread_days).await,
         Cmd::Seed {
             events,
             batch,
