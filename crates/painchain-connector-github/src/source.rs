@@ -118,6 +118,9 @@ impl StreamingSource for GithubSource {
                 let mut pause = None;
                 match self.poller.poll(&cursor).await {
                     Ok(out) => {
+                        if let Some(rl) = &out.rate_limit {
+                            ctx.detail("rateLimit", serde_json::to_value(rl).unwrap_or_default());
+                        }
                         let status = status_message(&out);
                         let deferred = out.deferred_until;
                         if out.cursor != cursor || !out.events.is_empty() {

@@ -80,7 +80,7 @@ async fn run_once(spec: &IntegrationSpec, checkpoint: Option<Value>) -> Arc<Reco
                 .lock()
                 .unwrap()
                 .iter()
-                .any(|r| !matches!(r, Report::Syncing));
+                .any(|r| !matches!(r, Report::Syncing | Report::Detail(..)));
             if done {
                 break;
             }

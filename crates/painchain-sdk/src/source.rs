@@ -85,7 +85,7 @@ pub enum Wake {
 }
 
 /// Progress a source reports, turned into status heartbeats by the runtime.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 pub enum Report {
     /// A sync cycle started.
     Syncing,
@@ -93,6 +93,9 @@ pub enum Report {
     Synced,
     /// Something failed; the source keeps going (or is restarted).
     Error(String),
+    /// A figure for the status's `details` (e.g. `rateLimit`), replacing
+    /// the previous value under that key.
+    Detail(String, Value),
 }
 
 /// Where events go: the runtime posts them (with retry) and then saves the
@@ -185,6 +188,11 @@ impl SourceContext {
 
     pub fn error(&self, message: impl Into<String>) {
         self.delivery.report(Report::Error(message.into()));
+    }
+
+    /// Shows `value` under `key` in the integration status's `details`.
+    pub fn detail(&self, key: impl Into<String>, value: Value) {
+        self.delivery.report(Report::Detail(key.into(), value));
     }
 
     /// Sleeps for the jittered interval, or less when a sync is requested or

@@ -24,6 +24,8 @@ struct Inner {
     events_collected: u64,
     duplicates: u64,
     skipped: u64,
+    /// Figures the source reported with `Report::Detail`.
+    details: serde_json::Map<String, serde_json::Value>,
 }
 
 impl StatusState {
@@ -45,6 +47,9 @@ impl StatusState {
             Report::Error(e) => {
                 i.state = Some("error");
                 i.last_error = Some(e.clone());
+            }
+            Report::Detail(k, v) => {
+                i.details.insert(k.clone(), v.clone());
             }
         }
         // The first state, the first completed sync, an error or a recovery
@@ -83,14 +88,37 @@ impl StatusState {
             last_sync_at: i.last_sync_at.map(painchain_core::time::format),
             last_error: i.last_error.clone(),
             events_collected: i.events_collected as i64,
-            details: serde_json::json!({
-                "duplicates": i.duplicates,
-                "skipped": i.skipped,
-            }),
+            details: {
+                let mut d = i.details.clone();
+                d.insert("duplicates".into(), i.duplicates.into());
+                d.insert("skipped".into(), i.skipped.into());
+                serde_json::Value::Object(d)
+            },
         }
     }
 
     pub fn events_collected(&self) -> u64 {
         self.inner.lock().unwrap().events_collected
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn details_reported_by_the_source_reach_the_status() {
+        let s = StatusState::default();
+        s.apply(&Report::Detail(
+            "rateLimit".into(),
+            json!({"remaining": 10}),
+        ));
+        s.apply(&Report::Detail("rateLimit".into(), json!({"remaining": 9})));
+        s.count(3, 1, 0);
+        let details = s.report().details;
+        assert_eq!(details["rateLimit"], json!({"remaining": 9}), "latest wins");
+        assert_eq!(details["duplicates"], json!(1));
+        assert_eq!(details["skipped"], json!(0));
     }
 }
