@@ -111,6 +111,8 @@ pub struct Client {
     base_backoff: Duration,
     /// Cleared when the server has no batch endpoint (the seed's).
     batch_supported: Arc<AtomicBool>,
+    /// Cleared when the server cannot store events with their cursor.
+    atomic_supported: Arc<AtomicBool>,
 }
 
 /// Never prints the token.
@@ -148,6 +150,7 @@ impl Client {
             max_backoff: Duration::from_secs(60),
             base_backoff: Duration::from_millis(500),
             batch_supported: Arc::new(AtomicBool::new(true)),
+            atomic_supported: Arc::new(AtomicBool::new(true)),
         }
     }
 
@@ -488,6 +491,64 @@ impl Client {
         })
     }
 
+    /// Posts events with the cursor they lead to, the last chunk and the
+    /// cursor in one request (`POST /api/integrations/:id/events`) that the
+    /// server stores in one transaction. Earlier chunks of a backlog go
+    /// first as plain batches (their externalIds make them safe to repeat).
+    /// Returns whether the cursor was saved: not when the server can't do
+    /// this (the seed's) or refused the request as a whole; the events are
+    /// then posted the plain way and the caller saves the cursor.
+    pub async fn post_with_cursor(
+        &self,
+        i: &IntegrationSpec,
+        events: &[NewEvent],
+        cursor: &Value,
+        stop: &mut watch::Receiver<bool>,
+    ) -> Result<(PostOutcome, bool), Stopped> {
+        if !self.atomic_supported.load(Ordering::Relaxed) {
+            return Ok((self.post_events(i, events, stop).await?, false));
+        }
+        let all = chunks(events);
+        let (last, earlier) = match all.split_last() {
+            Some((last, earlier)) => (*last, earlier),
+            None => (events, &[][..]),
+        };
+        let mut out = PostOutcome::default();
+        for chunk in earlier {
+            out.add(self.post_events(i, chunk, stop).await?);
+        }
+        let path = format!("/api/integrations/{}/events", urlencode(&i.id));
+        let body = serde_json::json!({ "events": last, "cursor": cursor });
+        let make = || {
+            self.req(Method::POST, &path, i.tenant_id.as_deref())
+                .json(&body)
+        };
+        let resp = self.send_retrying("post events", &make, stop).await?;
+        let st = resp.status();
+        if st.is_success() {
+            out.add(batch_outcome(i, last, resp).await);
+            return Ok((out, true));
+        }
+        let text = resp.text().await.unwrap_or_default();
+        let parsed: Option<Value> = serde_json::from_str(&text).ok();
+        let code = parsed
+            .as_ref()
+            .and_then(|v| v.pointer("/error/code")?.as_str());
+        if matches!(st, StatusCode::NOT_FOUND | StatusCode::METHOD_NOT_ALLOWED)
+            && code != Some("unknown_integration")
+        {
+            // No such route: a server without atomic delivery.
+            self.atomic_supported.store(false, Ordering::Relaxed);
+        }
+        let msg = parsed
+            .as_ref()
+            .and_then(|v| v.pointer("/error/message")?.as_str())
+            .unwrap_or(&text);
+        tracing::warn!(integration = %i.id, status = st.as_u16(), reason = %msg, "events with cursor refused; posting them separately");
+        out.add(self.post_events(i, last, stop).await?);
+        Ok((out, false))
+    }
+
     async fn post_batch(
         &self,
         i: &IntegrationSpec,
@@ -513,52 +574,57 @@ impl Client {
             }
             return Ok(out);
         }
-        #[derive(Deserialize)]
-        struct Item {
-            index: usize,
-            status: String,
-            #[serde(default)]
-            error: Option<Value>,
-        }
-        #[derive(Deserialize)]
-        struct BatchResp {
-            #[serde(default)]
-            results: Vec<Item>,
-        }
-        let body: BatchResp = match resp.json().await {
-            Ok(b) => b,
-            Err(e) => {
-                // Accepted (2xx) but unreadable: the events are stored.
-                tracing::warn!(integration = %i.id, error = %e, "unreadable batch answer");
-                return Ok(PostOutcome {
-                    created: events.len() as u64,
-                    ..Default::default()
-                });
-            }
-        };
-        let mut out = PostOutcome::default();
-        for item in body.results {
-            match item.status.as_str() {
-                "created" => out.created += 1,
-                "duplicate" => out.duplicates += 1,
-                _ => {
-                    out.invalid += 1;
-                    let ext = events
-                        .get(item.index)
-                        .and_then(|e| e.external_id.as_deref())
-                        .unwrap_or("-");
-                    let reason = item.error.map(|e| e.to_string()).unwrap_or_default();
-                    tracing::warn!(
-                        integration = %i.id,
-                        external_id = ext,
-                        reason = %reason,
-                        "server refused event in batch; skipping it"
-                    );
-                }
-            }
-        }
-        Ok(out)
+        Ok(batch_outcome(i, events, resp).await)
     }
+}
+
+/// Counts a batch answer's per-item results, logging the refused items.
+async fn batch_outcome(i: &IntegrationSpec, events: &[NewEvent], resp: Response) -> PostOutcome {
+    #[derive(Deserialize)]
+    struct Item {
+        index: usize,
+        status: String,
+        #[serde(default)]
+        error: Option<Value>,
+    }
+    #[derive(Deserialize)]
+    struct BatchResp {
+        #[serde(default)]
+        results: Vec<Item>,
+    }
+    let body: BatchResp = match resp.json().await {
+        Ok(b) => b,
+        Err(e) => {
+            // Accepted (2xx) but unreadable: the events are stored.
+            tracing::warn!(integration = %i.id, error = %e, "unreadable batch answer");
+            return PostOutcome {
+                created: events.len() as u64,
+                ..Default::default()
+            };
+        }
+    };
+    let mut out = PostOutcome::default();
+    for item in body.results {
+        match item.status.as_str() {
+            "created" => out.created += 1,
+            "duplicate" => out.duplicates += 1,
+            _ => {
+                out.invalid += 1;
+                let ext = events
+                    .get(item.index)
+                    .and_then(|e| e.external_id.as_deref())
+                    .unwrap_or("-");
+                let reason = item.error.map(|e| e.to_string()).unwrap_or_default();
+                tracing::warn!(
+                    integration = %i.id,
+                    external_id = ext,
+                    reason = %reason,
+                    "server refused event in batch; skipping it"
+                );
+            }
+        }
+    }
+    out
 }
 
 /// Splits a backlog into batches bounded by count and body size.

@@ -40,6 +40,9 @@ struct Fake {
     batch_calls: u32,
     /// Slows `POST /api/events` down (a post in flight at shutdown).
     delay: Duration,
+    /// Serves `POST /api/integrations/:id/events` (events + cursor in one
+    /// request); without it the route is missing, as on the seed's server.
+    atomic: bool,
 }
 
 type S = Arc<Mutex<Fake>>;
@@ -139,6 +142,36 @@ async fn post_batch(State(s): State<S>, Json(items): Json<Vec<Value>>) -> Json<V
     Json(json!({"results": results}))
 }
 
+async fn post_with_cursor(
+    State(s): State<S>,
+    Path(id): Path<String>,
+    Json(b): Json<Value>,
+) -> Response {
+    if !s.lock().unwrap().atomic {
+        return StatusCode::NOT_FOUND.into_response();
+    }
+    let items = b["events"].as_array().unwrap();
+    log(
+        &s,
+        format!("POST events {id} {} cursor {}", items.len(), b["cursor"]),
+    );
+    let mut f = s.lock().unwrap();
+    let results: Vec<Value> = items
+        .iter()
+        .enumerate()
+        .map(|(i, e)| {
+            assert!(e["integrationId"] == id, "events of this integration only");
+            let st = match store_one(&mut f, e["externalId"].as_str().unwrap()) {
+                201 => "created",
+                _ => "duplicate",
+            };
+            json!({"index": i, "status": st})
+        })
+        .collect();
+    f.cursors.insert(id, b["cursor"].clone());
+    Json(json!({"results": results})).into_response()
+}
+
 async fn fake_server(f: Fake) -> (String, S) {
     let s: S = Arc::new(Mutex::new(f));
     let app = Router::new()
@@ -150,6 +183,7 @@ async fn fake_server(f: Fake) -> (String, S) {
             get(get_cursor).put(put_cursor),
         )
         .route("/api/integrations/{id}/status", post(status))
+        .route("/api/integrations/{id}/events", post(post_with_cursor))
         .route("/api/events", post(post_event))
         .route("/api/events/batch", post(post_batch))
         .with_state(s.clone());
@@ -277,6 +311,22 @@ async fn run_until_then(
 
 fn cursor_of(f: &Fake, id: &str) -> Option<u64> {
     f.cursors.get(id).and_then(|c| c.as_u64())
+}
+
+#[tokio::test]
+async fn events_and_their_cursor_travel_in_one_request() {
+    let (url, s) = fake_server(Fake {
+        integrations: vec![integration("a", json!({"count": 250, "perPoll": 250}))],
+        atomic: true,
+        ..Default::default()
+    })
+    .await;
+    run_until(&url, &s, |f| cursor_of(f, "a") == Some(250)).await;
+    let f = s.lock().unwrap();
+    assert_eq!(f.stored.len(), 250);
+    let lines: Vec<&str> = f.log.iter().map(|(_, l)| l.as_str()).collect();
+    // The backlog's first chunk as a plain batch, the last with the cursor.
+    assert_eq!(lines, ["POST batch 200", "POST events a 50 cursor 250"]);
 }
 
 #[tokio::test]

@@ -21,6 +21,7 @@ use crate::{api, state::AppState};
     paths(
         api::events::create_event,
         api::events::create_batch,
+        api::events::create_integration_batch,
         api::events::list_events,
         api::events::get_event,
         api::stream::stream_events,

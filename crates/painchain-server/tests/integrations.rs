@@ -155,6 +155,7 @@ both_backends!(
     connector_control_plane,
     delete_keeps_events_unless_purged,
     events_must_name_an_existing_integration,
+    events_with_their_cursor,
 );
 
 async fn registers_both_schema_forms_idempotently(b: Backend) {
@@ -843,4 +844,81 @@ async fn events_must_name_an_existing_integration(b: Backend) {
     assert_eq!(r["invalid"], 1, "{r}");
     let (_, all) = h.get("/api/events?limit=1000", &[]).await;
     assert_eq!(all.as_array().unwrap().len(), 5, "its events stay");
+}
+
+async fn events_with_their_cursor(b: Backend) {
+    let Some(h) = H::start(b).await else { return };
+    h.register_github_like().await;
+    let id = h.create("default").await["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let path = format!("/api/integrations/{id}/events");
+    let ev = |ext: &str| {
+        json!({"title": format!("event {ext}"), "connector": "ghlike", "project": "p",
+               "timestamp": "2024-01-01T00:00:00Z", "externalId": ext})
+    };
+    let mut foreign = ev("d");
+    foreign["integrationId"] = json!("someone-else");
+    let (st, r) = h
+        .post(
+            &path,
+            json!({"events": [ev("a"), ev("b"), {"title": ""}, foreign], "cursor": {"sha": "abc"}}),
+            &[],
+        )
+        .await;
+    assert_eq!(st, StatusCode::OK, "{r}");
+    assert_eq!(
+        (&r["created"], &r["invalid"]),
+        (&json!(2), &json!(2)),
+        "{r}"
+    );
+    assert_eq!(r["results"][2]["error"]["field"], "events[2].title", "{r}");
+    assert_eq!(
+        r["results"][3]["error"]["code"], "integration_mismatch",
+        "{r}"
+    );
+    let (_, c) = h.get(&format!("/api/integrations/{id}/cursor"), &[]).await;
+    assert_eq!(c["cursor"], json!({"sha": "abc"}));
+    // The events are the integration's even though they did not say so.
+    let (_, list) = h.get(&format!("/api/events?integrationId={id}"), &[]).await;
+    assert_eq!(list.as_array().unwrap().len(), 2, "{list}");
+
+    // Duplicates are accepted: the cursor moves; no cursor: it stays.
+    let (_, r) = h
+        .post(
+            &path,
+            json!({"events": [ev("a")], "cursor": {"sha": "def"}}),
+            &[],
+        )
+        .await;
+    assert_eq!(r["duplicates"], 1, "{r}");
+    let (_, r) = h.post(&path, json!({"events": [ev("c")]}), &[]).await;
+    assert_eq!(r["created"], 1, "{r}");
+    let (_, c) = h.get(&format!("/api/integrations/{id}/cursor"), &[]).await;
+    assert_eq!(c["cursor"], json!({"sha": "def"}));
+
+    // Whole-request errors name the field.
+    let (st, e) = h.post(&path, json!({"cursor": 1}), &[]).await;
+    assert_eq!(st, StatusCode::BAD_REQUEST, "{e}");
+    assert!(
+        e["error"]["message"].as_str().unwrap().contains("events"),
+        "{e}"
+    );
+    let (st, e) = h
+        .post("/api/integrations/nope/events", json!({"events": []}), &[])
+        .await;
+    assert_eq!(st, StatusCode::NOT_FOUND, "{e}");
+    assert_eq!(e["error"]["code"], "unknown_integration");
+    // Another tenant cannot write this integration's events or cursor.
+    let (st, _) = h
+        .post(
+            &path,
+            json!({"events": [ev("z")], "cursor": 9}),
+            &[("x-tenant-id", "other")],
+        )
+        .await;
+    assert_eq!(st, StatusCode::NOT_FOUND);
+    let (_, c) = h.get(&format!("/api/integrations/{id}/cursor"), &[]).await;
+    assert_eq!(c["cursor"], json!({"sha": "def"}));
 }

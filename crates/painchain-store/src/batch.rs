@@ -72,6 +72,9 @@ pub(crate) struct Plan<'a> {
     /// Which slot owns its row (the first occurrence); others are duplicates.
     owners: Vec<(usize, usize)>,
     pub created_at: i64,
+    /// Cursors to save with the events: `(tenant, integration) → cursor`,
+    /// the last job's winning, in key order (a stable lock order).
+    pub cursors: BTreeMap<(&'a str, &'a str), &'a serde_json::Value>,
 }
 
 impl<'a> Plan<'a> {
@@ -123,11 +126,19 @@ impl<'a> Plan<'a> {
         for s in slots.iter_mut().flatten() {
             *s = new_pos[*s];
         }
+        let cursors = jobs
+            .iter()
+            .filter_map(|j| {
+                let (integration, cursor) = j.cursor.as_ref()?;
+                Some(((j.tenant.as_str(), integration.as_str()), cursor))
+            })
+            .collect();
         Plan {
             rows,
             slots,
             owners: sorted_owners,
             created_at,
+            cursors,
         }
     }
 

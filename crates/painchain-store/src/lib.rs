@@ -76,6 +76,16 @@ pub trait Store: Send + Sync + 'static {
         tenant: &str,
         events: Vec<NewEvent>,
     ) -> Result<Vec<InsertOutcome>>;
+    /// Like `insert_events`, and saves `cursor` as the integration's cursor
+    /// in the same transaction: a connector's cursor never moves without
+    /// its events, nor its events land without the cursor.
+    async fn insert_events_with_cursor(
+        &self,
+        tenant: &str,
+        events: Vec<NewEvent>,
+        integration_id: &str,
+        cursor: serde_json::Value,
+    ) -> Result<Vec<InsertOutcome>>;
     async fn get_event(&self, tenant: &str, id: &str) -> Result<Option<Event>>;
     /// Newest first (`timestamp DESC, id DESC`), keyset-paginated.
     async fn list_events(

@@ -30,6 +30,8 @@ const QUEUE: usize = 4096;
 pub(crate) struct InsertJob {
     pub tenant: String,
     pub events: Vec<NewEvent>,
+    /// `(integration id, cursor)` to save in the same transaction.
+    pub cursor: Option<(String, serde_json::Value)>,
     reply: oneshot::Sender<Result<Vec<InsertOutcome>>>,
 }
 
@@ -80,8 +82,13 @@ impl Writer {
         }
     }
 
-    pub async fn insert(&self, tenant: &str, events: Vec<NewEvent>) -> Result<Vec<InsertOutcome>> {
-        if events.is_empty() {
+    pub async fn insert(
+        &self,
+        tenant: &str,
+        events: Vec<NewEvent>,
+        cursor: Option<(String, serde_json::Value)>,
+    ) -> Result<Vec<InsertOutcome>> {
+        if events.is_empty() && cursor.is_none() {
             return Ok(Vec::new());
         }
         let tx = self
@@ -94,6 +101,7 @@ impl Writer {
         let job = InsertJob {
             tenant: tenant.to_string(),
             events,
+            cursor,
             reply,
         };
         tx.send(job).await.map_err(|_| StoreError::Closed)?;
@@ -119,16 +127,16 @@ async fn next_batch(queue: &Queue, carry: &mut Option<InsertJob>) -> Option<Vec<
         Some(job) => job,
         None => rx.recv().await?,
     };
-    let mut size = first.events.len();
+    let mut size = first.events.len().max(1);
     let mut jobs = vec![first];
     while size < MAX_BATCH_EVENTS {
         match rx.try_recv() {
-            Ok(job) if size + job.events.len() > MAX_BATCH_EVENTS => {
+            Ok(job) if size + job.events.len().max(1) > MAX_BATCH_EVENTS => {
                 *carry = Some(job);
                 break;
             }
             Ok(job) => {
-                size += job.events.len();
+                size += job.events.len().max(1);
                 jobs.push(job);
             }
             Err(_) => break,

@@ -90,6 +90,8 @@ conformance!(
     dedup_across_two_store_instances,
     batch_outcomes_and_duplicates_inside_a_batch,
     batch_is_atomic,
+    events_and_cursor_commit_together,
+    events_and_cursor_fail_together,
     filters_match_the_in_memory_reference,
     free_text_search_never_errors,
     keyset_pagination_is_stable_under_inserts,
@@ -416,6 +418,102 @@ async fn batch_is_atomic(ctx: &Ctx) {
         Err(_) => assert_eq!(n, 0),
     }
     // The store still works after a failed batch.
+    insert(s, T, keyed("after", at(4))).await;
+}
+
+async fn events_and_cursor_commit_together(ctx: &Ctx) {
+    let s = &*ctx.store;
+    let outs = s
+        .insert_events_with_cursor(
+            T,
+            vec![keyed("a", at(1)), keyed("b", at(2))],
+            "int-1",
+            json!({"n": 1}),
+        )
+        .await
+        .unwrap();
+    assert!(outs
+        .iter()
+        .all(|o| matches!(o, InsertOutcome::Created { .. })));
+    assert_eq!(
+        s.get_cursor(T, "int-1").await.unwrap(),
+        Some(json!({"n": 1}))
+    );
+    assert!(s.get_cursor(OTHER, "int-1").await.unwrap().is_none());
+
+    // Duplicates still move the cursor: they are accepted.
+    let outs = s
+        .insert_events_with_cursor(
+            T,
+            vec![keyed("a", at(1)), keyed("c", at(3))],
+            "int-1",
+            json!({"n": 2}),
+        )
+        .await
+        .unwrap();
+    assert!(matches!(outs[0], InsertOutcome::Duplicate { .. }));
+    assert!(matches!(outs[1], InsertOutcome::Created { .. }));
+    assert_eq!(
+        s.get_cursor(T, "int-1").await.unwrap(),
+        Some(json!({"n": 2}))
+    );
+
+    // No events: just the cursor.
+    let outs = s
+        .insert_events_with_cursor(T, Vec::new(), "int-1", json!({"n": 3}))
+        .await
+        .unwrap();
+    assert!(outs.is_empty());
+    assert_eq!(
+        s.get_cursor(T, "int-1").await.unwrap(),
+        Some(json!({"n": 3}))
+    );
+    assert_eq!(s.count_events(T, &EventFilter::default()).await.unwrap(), 3);
+
+    // Many integrations at once share group commits; each keeps its own.
+    let mut tasks = Vec::new();
+    for i in 0..24 {
+        let store = ctx.store.clone();
+        tasks.push(tokio::spawn(async move {
+            let mut e = keyed(&format!("k{i}"), at(10 + i));
+            e.integration_id = Some(format!("int-g{i}"));
+            store
+                .insert_events_with_cursor(T, vec![e], &format!("int-g{i}"), json!({"i": i}))
+                .await
+                .unwrap();
+        }));
+    }
+    for t in tasks {
+        t.await.unwrap();
+    }
+    for i in 0..24 {
+        assert_eq!(
+            s.get_cursor(T, &format!("int-g{i}")).await.unwrap(),
+            Some(json!({"i": i}))
+        );
+    }
+}
+
+async fn events_and_cursor_fail_together(ctx: &Ctx) {
+    let s = &*ctx.store;
+    s.put_cursor(T, "int-1", &json!({"n": 0})).await.unwrap();
+    // PostgreSQL's jsonb refuses `\u0000`; SQLite stores it. Either way the
+    // events and the cursor land together or not at all.
+    let res = s
+        .insert_events_with_cursor(T, vec![keyed("a", at(1))], "int-1", json!({"n": "1\u{0}"}))
+        .await;
+    let n = s.count_events(T, &EventFilter::default()).await.unwrap();
+    let cursor = s.get_cursor(T, "int-1").await.unwrap();
+    match res {
+        Ok(_) => {
+            assert_eq!(n, 1);
+            assert_eq!(cursor, Some(json!({"n": "1\u{0}"})));
+        }
+        Err(_) => {
+            assert_eq!(n, 0, "events stored although their cursor failed");
+            assert_eq!(cursor, Some(json!({"n": 0})));
+        }
+    }
     insert(s, T, keyed("after", at(4))).await;
 }
 

@@ -148,6 +148,18 @@ struct Delivery {
     checkpoint: std::sync::Mutex<Option<Value>>,
 }
 
+impl Delivery {
+    fn counted(&self, out: crate::client::PostOutcome) {
+        self.status.count(out.created, out.duplicates, out.invalid);
+        tracing::info!(
+            created = out.created,
+            duplicates = out.duplicates,
+            skipped = out.invalid,
+            "events delivered"
+        );
+    }
+}
+
 #[async_trait]
 impl Deliver for Delivery {
     async fn deliver(
@@ -166,22 +178,32 @@ impl Deliver for Delivery {
                 e.connector = self.connector_type.clone();
             }
         }
-        if !events.is_empty() {
-            let out = self
-                .client
-                .post_events(&self.spec, &events, &mut stop)
-                .await?;
-            self.status.count(out.created, out.duplicates, out.invalid);
-            tracing::info!(
-                created = out.created,
-                duplicates = out.duplicates,
-                skipped = out.invalid,
-                "events delivered"
-            );
-        }
+        let saved = match (&checkpoint, events.is_empty()) {
+            (_, true) => false,
+            (Some(cp), false) => {
+                let (out, saved) = self
+                    .client
+                    .post_with_cursor(&self.spec, &events, cp, &mut stop)
+                    .await?;
+                self.counted(out);
+                saved
+            }
+            (None, false) => {
+                let out = self
+                    .client
+                    .post_events(&self.spec, &events, &mut stop)
+                    .await?;
+                self.counted(out);
+                false
+            }
+        };
         let Some(cp) = checkpoint else {
             return Ok(());
         };
+        if saved {
+            *self.checkpoint.lock().unwrap() = Some(cp);
+            return Ok(());
+        }
         // Only now — every event accepted (201/409) or skipped — may the
         // cursor move.
         let mut backoff = self.client.backoff();

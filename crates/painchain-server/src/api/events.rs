@@ -12,7 +12,7 @@ use axum::{
 };
 use painchain_core::{time, Event, NewEvent};
 use painchain_store::InsertOutcome;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use utoipa::ToSchema;
 
@@ -20,7 +20,7 @@ use super::integrations::unknown_integration;
 use crate::{
     auth::{Ingest, Read},
     error::{ApiError, ApiResult, ErrorBody, ErrorDetail},
-    extract::{ApiQuery, JsonValue},
+    extract::{ApiJson, ApiQuery, JsonValue},
     query::{next_page_query, EventParams},
     state::AppState,
 };
@@ -35,6 +35,10 @@ pub fn router(state: &AppState) -> Router<AppState> {
             post(create_batch).layer(DefaultBodyLimit::max(batch_limit)),
         )
         .route("/api/events/{id}", get(get_event))
+        .route(
+            "/api/integrations/{id}/events",
+            post(create_integration_batch).layer(DefaultBodyLimit::max(batch_limit)),
+        )
 }
 
 /// `201` answer. `event_id`/`stored_at` are the seed's keys; `id` and
@@ -152,19 +156,105 @@ pub async fn create_batch(
             field: Some("body".into()),
         });
     };
+    store_batch(&state, caller.tenant(), items, "", None)
+        .await
+        .map(Json)
+}
+
+/// Events of one integration and the cursor they lead to.
+#[derive(Deserialize, ToSchema)]
+pub struct IntegrationBatch {
+    /// Up to 1000 events; `integrationId` may be left out (it is this
+    /// integration's).
+    #[schema(value_type = Vec<NewEvent>)]
+    pub events: Vec<Value>,
+    /// Saved as the integration's cursor in the same transaction as the
+    /// events (absent: the cursor stays).
+    #[serde(default)]
+    pub cursor: Option<Value>,
+}
+
+/// A connector's delivery: stores the events and moves the integration's
+/// cursor atomically, so a connector killed at any moment either finds its
+/// events and its new cursor, or neither.
+#[utoipa::path(
+    post, path = "/api/integrations/{id}/events", tag = "connectors",
+    params(("id" = String, Path)),
+    request_body = IntegrationBatch,
+    responses(
+        (status = 200, body = BatchResult),
+        (status = 400, body = ErrorBody), (status = 413, body = ErrorBody),
+        (status = 404, body = ErrorBody, description = "`unknown_integration`"),
+        (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
+    )
+)]
+pub async fn create_integration_batch(
+    State(state): State<AppState>,
+    Ingest(caller): Ingest,
+    Path(id): Path<String>,
+    ApiJson(body): ApiJson<IntegrationBatch>,
+) -> ApiResult<Json<BatchResult>> {
+    super::integrations::check_integration(&state, caller.tenant(), &id).await?;
+    let cursor = body.cursor.map(|c| (id.as_str(), c));
+    store_batch(&state, caller.tenant(), body.events, &id, cursor)
+        .await
+        .map(Json)
+}
+
+/// Validates each item, stores the valid ones (with `cursor`, if any) in
+/// one transaction and reports per item. A non-empty `integration` is the
+/// integration every item belongs to.
+async fn store_batch(
+    state: &AppState,
+    tenant: &str,
+    mut items: Vec<Value>,
+    integration: &str,
+    cursor: Option<(&str, Value)>,
+) -> ApiResult<BatchResult> {
     let max = state.config.limits.max_batch_items;
     if items.len() > max {
         return Err(ApiError::BadRequest {
             code: "too_many_items",
             message: format!("a batch holds at most {max} events, got {}", items.len()),
-            field: Some("body".into()),
+            field: Some(
+                if integration.is_empty() {
+                    "body"
+                } else {
+                    "events"
+                }
+                .into(),
+            ),
         });
+    }
+    let prefix = if integration.is_empty() { "" } else { "events" };
+    if !integration.is_empty() {
+        for item in &mut items {
+            if let Some(o) = item.as_object_mut() {
+                o.entry("integrationId")
+                    .or_insert_with(|| Value::String(integration.to_string()));
+            }
+        }
     }
     let mut results: Vec<BatchItem> = Vec::with_capacity(items.len());
     let mut valid = Vec::with_capacity(items.len());
     let mut valid_index = Vec::with_capacity(items.len());
     for (i, item) in items.iter().enumerate() {
-        match NewEvent::from_json_at(item, &state.limits, &format!("[{i}].")) {
+        let at = format!("{prefix}[{i}].");
+        let checked = NewEvent::from_json_at(item, &state.limits, &at).and_then(|e| {
+            match e.integration_id.as_deref() {
+                Some(other) if !integration.is_empty() && other != integration => {
+                    Err(painchain_core::ValidationError {
+                        code: "integration_mismatch",
+                        field: format!("{at}integrationId"),
+                        message: format!(
+                            "`{at}integrationId` is `{other}`, but this batch is for integration `{integration}`"
+                        ),
+                    })
+                }
+                _ => Ok(e),
+            }
+        });
+        match checked {
             Ok(e) => {
                 valid_index.push(i);
                 valid.push(e);
@@ -202,7 +292,7 @@ pub async fn create_batch(
             None => {
                 let ok = state
                     .known_integrations
-                    .exists(&*state.store, caller.tenant(), integration)
+                    .exists(&*state.store, tenant, integration)
                     .await?;
                 exists.insert(integration.clone(), ok);
                 ok
@@ -211,7 +301,8 @@ pub async fn create_batch(
         if !ok {
             keep[k] = false;
             let i = valid_index[k];
-            let body = unknown_integration(integration, &format!("[{i}].integrationId")).body();
+            let field = format!("{prefix}[{i}].integrationId");
+            let body = unknown_integration(integration, &field).body();
             results[i].status = "invalid";
             results[i].error = Some(body.error);
         }
@@ -224,7 +315,7 @@ pub async fn create_batch(
             .filter_map(|(pair, keep)| keep.then_some(pair))
             .unzip();
     }
-    let outcomes = ingest(&state, caller.tenant(), valid).await?;
+    let outcomes = ingest(state, tenant, valid, cursor).await?;
     let mut created = 0;
     let mut duplicates = 0;
     for (k, outcome) in outcomes.into_iter().enumerate() {
@@ -242,28 +333,37 @@ pub async fn create_batch(
         }
     }
     let invalid = results.len() - created - duplicates;
-    Ok(Json(BatchResult {
+    Ok(BatchResult {
         created,
         duplicates,
         invalid,
         results,
-    }))
+    })
 }
 
 /// Stores validated events of one tenant in one transaction and hands the
 /// created ones to live-stream subscribers; outcomes in input order. The
-/// ingest path shared by `POST /api/events/batch` and webhook deliveries.
+/// ingest path shared by the batch endpoints and webhook deliveries.
 pub async fn ingest(
     state: &AppState,
     tenant: &str,
     events: Vec<NewEvent>,
+    cursor: Option<(&str, Value)>,
 ) -> ApiResult<Vec<InsertOutcome>> {
-    if events.is_empty() {
+    if events.is_empty() && cursor.is_none() {
         return Ok(Vec::new());
     }
     // Only keep a copy for the live stream when someone is listening.
     let for_stream = state.has_subscribers().then(|| events.clone());
-    let outcomes = state.store.insert_events(tenant, events).await?;
+    let outcomes = match cursor {
+        Some((integration, c)) => {
+            state
+                .store
+                .insert_events_with_cursor(tenant, events, integration, c)
+                .await?
+        }
+        None => state.store.insert_events(tenant, events).await?,
+    };
     if let Some(events) = for_stream {
         for (e, outcome) in events.into_iter().zip(&outcomes) {
             if let InsertOutcome::Created { id, stored_at } = outcome {

@@ -267,7 +267,7 @@ pub async fn github(
         }
     }
     let external_ids: Vec<Option<String>> = valid.iter().map(|e| e.external_id.clone()).collect();
-    let outcomes = ingest(&state, &i.tenant_id, valid).await?;
+    let outcomes = ingest(&state, &i.tenant_id, valid, None).await?;
     let mut created = 0;
     let mut duplicates = 0;
     let results: Vec<Value> = outcomes

@@ -461,7 +461,7 @@ pub(crate) async fn get_cursor(
 }
 
 pub(crate) async fn put_cursor(
-    pool: &PgPool,
+    pool: impl sqlx::PgExecutor<'_>,
     tenant: &str,
     integration_id: &str,
     cursor: &Value,

@@ -40,7 +40,7 @@ impl BatchWriter for PgWriter {
         loop {
             attempt += 1;
             let mut tx = self.pool.begin().await?;
-            match insert_plan(&mut tx, &plan, &self.origin).await {
+            match write_plan(&mut tx, &plan, &self.origin).await {
                 Ok(results) => {
                     tx.commit().await?;
                     return Ok(plan.outcomes(&results));
@@ -53,6 +53,19 @@ impl BatchWriter for PgWriter {
             }
         }
     }
+}
+
+/// The events, then the cursors that ride with them, in one transaction.
+async fn write_plan(c: &mut PgConnection, plan: &Plan<'_>, origin: &str) -> Result<Vec<RowResult>> {
+    let results = if plan.rows.is_empty() {
+        Vec::new()
+    } else {
+        insert_plan(&mut *c, plan, origin).await?
+    };
+    for ((tenant, integration), cursor) in &plan.cursors {
+        super::admin::put_cursor(&mut *c, tenant, integration, cursor).await?;
+    }
+    Ok(results)
 }
 
 const INSERT_EVENTS: &str = "\

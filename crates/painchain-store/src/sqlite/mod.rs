@@ -204,7 +204,7 @@ impl Store for SqliteStore {
 
     async fn insert_event(&self, tenant: &str, event: NewEvent) -> Result<InsertOutcome> {
         self.writer
-            .insert(tenant, vec![event])
+            .insert(tenant, vec![event], None)
             .await?
             .pop()
             .ok_or_else(|| StoreError::Corrupt("no outcome for the insert".into()))
@@ -215,7 +215,19 @@ impl Store for SqliteStore {
         tenant: &str,
         events: Vec<NewEvent>,
     ) -> Result<Vec<InsertOutcome>> {
-        self.writer.insert(tenant, events).await
+        self.writer.insert(tenant, events, None).await
+    }
+
+    async fn insert_events_with_cursor(
+        &self,
+        tenant: &str,
+        events: Vec<NewEvent>,
+        integration_id: &str,
+        cursor: serde_json::Value,
+    ) -> Result<Vec<InsertOutcome>> {
+        self.writer
+            .insert(tenant, events, Some((integration_id.to_string(), cursor)))
+            .await
     }
 
     async fn get_event(&self, tenant: &str, id: &str) -> Result<Option<Event>> {

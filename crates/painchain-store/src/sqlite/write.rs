@@ -151,7 +151,17 @@ impl BatchWriter for SqliteWriter {
         sqlx::query("PRAGMA synchronous = NORMAL")
             .execute(&mut *conn)
             .await?;
-        let results = immediate_tx!(conn, |c| insert_plan(c, sql, &plan).await);
+        let results = immediate_tx!(conn, |c| {
+            let results = if plan.rows.is_empty() {
+                Vec::new()
+            } else {
+                insert_plan(c, sql, &plan).await?
+            };
+            for ((tenant, integration), cursor) in &plan.cursors {
+                super::admin::put_cursor(&mut *c, tenant, integration, cursor).await?;
+            }
+            Ok(results)
+        });
         sqlx::query("PRAGMA synchronous = FULL")
             .execute(&mut *conn)
             .await?;
