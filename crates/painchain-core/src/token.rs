@@ -56,6 +56,11 @@ pub struct TokenInfo {
     pub last_used_at: Option<DateTime<Utc>>,
 }
 
+/// The tenant of a token valid in every tenant (connector processes that
+/// serve them all): such a token acts in the tenant its request names with
+/// `x-tenant-id`. Not a valid tenant id, so it can't collide with one.
+pub const ALL_TENANTS: &str = "*";
+
 /// Tokens look like `pc_<32 random base62 chars>`.
 pub const TOKEN_PREFIX: &str = "pc_";
 

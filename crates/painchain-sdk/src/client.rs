@@ -87,6 +87,9 @@ pub struct Control {
 pub struct TestRequest {
     pub id: String,
     pub integration_id: String,
+    /// Set by servers that hand out every tenant's tests.
+    #[serde(default)]
+    pub tenant_id: Option<String>,
 }
 
 /// The body of `POST /api/integrations/:id/status`.
@@ -113,6 +116,8 @@ pub struct Client {
     batch_supported: Arc<AtomicBool>,
     /// Cleared when the server cannot store events with their cursor.
     atomic_supported: Arc<AtomicBool>,
+    /// Serve every tenant's integrations (an all-tenants token).
+    all_tenants: bool,
 }
 
 /// Never prints the token.
@@ -151,6 +156,22 @@ impl Client {
             base_backoff: Duration::from_millis(500),
             batch_supported: Arc::new(AtomicBool::new(true)),
             atomic_supported: Arc::new(AtomicBool::new(true)),
+            all_tenants: false,
+        }
+    }
+
+    /// Lists and controls every tenant's integrations of the type (needs
+    /// a token valid in every tenant, or a server with auth off).
+    pub fn for_all_tenants(mut self, all: bool) -> Self {
+        self.all_tenants = all;
+        self
+    }
+
+    fn scope_query(&self, r: RequestBuilder) -> RequestBuilder {
+        if self.all_tenants {
+            r.query(&[("allTenants", "true")])
+        } else {
+            r
         }
     }
 
@@ -217,9 +238,10 @@ impl Client {
     /// The integrations of this connector's type. Filtered again here
     /// because the seed's server ignores `?type=`.
     pub async fn list_integrations(&self) -> Result<Vec<IntegrationSpec>, ClientError> {
-        let r = self
-            .req(Method::GET, "/api/integrations", None)
-            .query(&[("type", &*self.connector_type)]);
+        let r = self.scope_query(
+            self.req(Method::GET, "/api/integrations", None)
+                .query(&[("type", &*self.connector_type)]),
+        );
         let resp = self.expect_ok(self.send(r).await?).await?;
         let all: Vec<IntegrationSpec> = resp
             .json()
@@ -296,7 +318,9 @@ impl Client {
             "/api/integrations/types/{}/heartbeat",
             urlencode(&self.connector_type)
         );
-        let resp = self.send(self.req(Method::POST, &path, None)).await?;
+        let resp = self
+            .send(self.scope_query(self.req(Method::POST, &path, None)))
+            .await?;
         if matches!(
             resp.status(),
             StatusCode::NOT_FOUND | StatusCode::METHOD_NOT_ALLOWED
@@ -312,9 +336,10 @@ impl Client {
 
     pub async fn answer_test(
         &self,
-        test_id: &str,
+        test: &TestRequest,
         result: &Result<(), String>,
     ) -> Result<(), ClientError> {
+        let test_id = &test.id;
         let path = format!(
             "/api/integrations/types/{}/tests/{}",
             urlencode(&self.connector_type),
@@ -325,7 +350,10 @@ impl Client {
             Err(e) => serde_json::json!({"ok": false, "error": e}),
         };
         let resp = self
-            .send(self.req(Method::POST, &path, None).json(&body))
+            .send(
+                self.req(Method::POST, &path, test.tenant_id.as_deref())
+                    .json(&body),
+            )
             .await?;
         self.expect_ok(resp).await.map(|_| ())
     }

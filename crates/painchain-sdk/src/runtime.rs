@@ -49,6 +49,9 @@ pub struct RuntimeConfig {
     /// Retry delays for posts (first step and cap).
     pub backoff_base: Duration,
     pub backoff_max: Duration,
+    /// Serve every tenant's integrations, not only the token's tenant
+    /// (needs a token valid in every tenant).
+    pub all_tenants: bool,
 }
 
 /// Never prints the token.
@@ -61,6 +64,7 @@ impl std::fmt::Debug for RuntimeConfig {
             .field("register_timeout", &self.register_timeout)
             .field("refresh_every", &self.refresh_every)
             .field("control_every", &self.control_every)
+            .field("all_tenants", &self.all_tenants)
             .finish_non_exhaustive()
     }
 }
@@ -78,6 +82,7 @@ impl RuntimeConfig {
             shutdown_grace: Duration::from_secs(10),
             backoff_base: Duration::from_millis(500),
             backoff_max: Duration::from_secs(60),
+            all_tenants: false,
         }
     }
 }
@@ -107,7 +112,8 @@ impl Runtime {
     pub async fn run(self, shutdown: impl Future<Output = ()> + Send) -> anyhow::Result<()> {
         let meta = self.connector.metadata();
         let client = Client::new(&self.cfg.server, self.cfg.token.clone(), &meta.id)
-            .with_backoff(self.cfg.backoff_base, self.cfg.backoff_max);
+            .with_backoff(self.cfg.backoff_base, self.cfg.backoff_max)
+            .for_all_tenants(self.cfg.all_tenants);
         let health = Arc::new(HealthState {
             connector_type: meta.id.clone(),
             ..Default::default()
@@ -387,7 +393,7 @@ impl Supervisor {
                     )),
                 };
                 tracing::info!(integration = %t.integration_id, ok = result.is_ok(), "connection test done");
-                if let Err(e) = client.answer_test(&t.id, &result).await {
+                if let Err(e) = client.answer_test(&t, &result).await {
                     tracing::warn!(error = %e, "cannot answer connection test");
                 }
             });

@@ -7,7 +7,10 @@
 //! - Auth off (explicit in config): the tenant is `x-tenant-id` (absent =
 //!   `default`), every caller is admin.
 //! - Auth on: `Authorization: Bearer pc_...` is required; the token's tenant
-//!   wins over any `x-tenant-id` header.
+//!   wins over any `x-tenant-id` header — except for an all-tenants token
+//!   (tenant `*`, created with `painchain token create --local
+//!   --all-tenants` for connectors serving every tenant), which acts in the
+//!   tenant its request names.
 //!
 //! Verified tokens are cached for `auth.token_cache_ttl` so the hot path
 //! (ingest) doesn't ask the database on every request.
@@ -37,11 +40,26 @@ pub struct Caller {
     pub scope: Scope,
     /// The token used, when auth is on.
     pub token_id: Option<Arc<str>>,
+    /// May act in (and list across) every tenant: an all-tenants token, or
+    /// anyone when auth is off (the header picks any tenant then anyway).
+    pub all_tenants: bool,
 }
 
 impl Caller {
     pub fn tenant(&self) -> &str {
         &self.tenant
+    }
+
+    /// `None` (every tenant) when asked for and allowed, else this tenant.
+    pub fn tenant_scope(&self, all: bool) -> Result<Option<&str>, ApiError> {
+        match (all, self.all_tenants) {
+            (false, _) => Ok(Some(self.tenant())),
+            (true, true) => Ok(None),
+            (true, false) => Err(ApiError::Forbidden(
+                "allTenants needs a token valid in every tenant (painchain token create --local --all-tenants)"
+                    .into(),
+            )),
+        }
     }
 }
 
@@ -111,6 +129,7 @@ pub async fn authenticate(state: &AppState, parts: &Parts) -> Result<Caller, Api
             tenant: tenant_from_header(parts)?,
             scope: Scope::Admin,
             token_id: None,
+            all_tenants: true,
         });
     }
     let Some(token) = bearer(parts) else {
@@ -138,10 +157,16 @@ pub async fn authenticate(state: &AppState, parts: &Parts) -> Result<Caller, Api
     let Some(t) = info else {
         return Err(ApiError::Unauthorized("invalid API token"));
     };
+    let all_tenants = &*t.tenant == painchain_core::token::ALL_TENANTS;
     Ok(Caller {
-        tenant: t.tenant,
+        tenant: if all_tenants {
+            tenant_from_header(parts)?
+        } else {
+            t.tenant
+        },
         scope: t.scope,
         token_id: Some(t.id),
+        all_tenants,
     })
 }
 

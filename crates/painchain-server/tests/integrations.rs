@@ -156,6 +156,7 @@ both_backends!(
     delete_keeps_events_unless_purged,
     events_must_name_an_existing_integration,
     events_with_their_cursor,
+    all_tenants_tokens_serve_every_tenant,
 );
 
 async fn registers_both_schema_forms_idempotently(b: Backend) {
@@ -921,4 +922,277 @@ async fn events_with_their_cursor(b: Backend) {
     assert_eq!(st, StatusCode::NOT_FOUND);
     let (_, c) = h.get(&format!("/api/integrations/{id}/cursor"), &[]).await;
     assert_eq!(c["cursor"], json!({"sha": "def"}));
+}
+
+async fn all_tenants_tokens_serve_every_tenant(b: Backend) {
+    let Some(h) = H::start_with(b, |c| c.auth.enabled = true).await else {
+        return;
+    };
+    let store = &*h.s.store;
+    let token = |tenant: &'static str, scope| async move {
+        let (_, t) = painchain_server::auth::create_token_in_store(store, tenant, "t", scope)
+            .await
+            .unwrap();
+        format!("Bearer {t}")
+    };
+    let default_admin = token("default", Scope::Admin).await;
+    let acme_admin = token("acme", Scope::Admin).await;
+    let acme_ingest = token("acme", Scope::Ingest).await;
+    let all = token("*", Scope::Ingest).await;
+    let auth = |t: &str| [("authorization", t.to_string())];
+    let hdr = |a: &[(&'static str, String)]| -> Vec<(&'static str, String)> { a.to_vec() };
+    let call =
+        |m: Method, path: String, body: Option<Value>, headers: Vec<(&'static str, String)>| {
+            let h = &h;
+            async move {
+                let hs: Vec<(&str, &str)> = headers.iter().map(|(k, v)| (*k, v.as_str())).collect();
+                h.req(m, &path, body, &hs).await
+            }
+        };
+    let (st, _) = call(
+        Method::POST,
+        "/api/integrations/types/register".into(),
+        Some(seed_type()),
+        hdr(&auth(&all)),
+    )
+    .await;
+    assert_eq!(st, StatusCode::OK);
+    let mut ids = vec![];
+    for t in [&default_admin, &acme_admin] {
+        let (st, b) = call(
+            Method::POST,
+            "/api/integrations".into(),
+            Some(github_integration()),
+            hdr(&auth(t)),
+        )
+        .await;
+        assert_eq!(st, StatusCode::CREATED, "{b}");
+        ids.push(b["id"].as_str().unwrap().to_string());
+    }
+
+    // Every tenant's integrations, each with its tenant and its secrets.
+    let (st, list) = call(
+        Method::GET,
+        "/api/integrations?type=ghlike&allTenants=true".into(),
+        None,
+        hdr(&auth(&all)),
+    )
+    .await;
+    assert_eq!(st, StatusCode::OK, "{list}");
+    let mut tenants: Vec<&str> = list
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| i["tenantId"].as_str().unwrap())
+        .collect();
+    tenants.sort();
+    assert_eq!(tenants, ["acme", "default"]);
+    assert_eq!(list[0]["config"]["token"], TOKEN);
+    // Without the flag: the tenant the request names.
+    let mut acme = hdr(&auth(&all));
+    acme.push(("x-tenant-id", "acme".into()));
+    let (_, list) = call(Method::GET, "/api/integrations".into(), None, acme.clone()).await;
+    assert_eq!(list.as_array().unwrap().len(), 1);
+    assert_eq!(list[0]["id"], json!(ids[1]));
+    // A tenant's token can't ask for every tenant.
+    let (st, e) = call(
+        Method::GET,
+        "/api/integrations?allTenants=true".into(),
+        None,
+        hdr(&auth(&acme_ingest)),
+    )
+    .await;
+    assert_eq!(st, StatusCode::FORBIDDEN, "{e}");
+    let (st, _) = call(
+        Method::POST,
+        "/api/integrations/types/ghlike/heartbeat?allTenants=true".into(),
+        None,
+        hdr(&auth(&acme_ingest)),
+    )
+    .await;
+    assert_eq!(st, StatusCode::FORBIDDEN);
+
+    // Requests of any tenant reach the all-tenants control poll.
+    let (st, _) = call(
+        Method::POST,
+        format!("/api/integrations/{}/sync", ids[1]),
+        Some(json!({})),
+        hdr(&auth(&acme_admin)),
+    )
+    .await;
+    assert_eq!(st, StatusCode::ACCEPTED);
+    let (st, beat) = call(
+        Method::POST,
+        "/api/integrations/types/ghlike/heartbeat?allTenants=true".into(),
+        None,
+        hdr(&auth(&all)),
+    )
+    .await;
+    assert_eq!(st, StatusCode::OK, "{beat}");
+    assert_eq!(beat["sync"], json!([ids[1]]));
+
+    // Tests too, answered in the test's tenant.
+    let c = h.c.clone();
+    let base = h.s.base.clone();
+    let all2 = all.clone();
+    let answerer = tokio::spawn(async move {
+        for _ in 0..80 {
+            let v: Value = c
+                .post(format!(
+                    "{base}/api/integrations/types/ghlike/heartbeat?allTenants=true"
+                ))
+                .header("authorization", &all2)
+                .send()
+                .await
+                .unwrap()
+                .json()
+                .await
+                .unwrap();
+            if let Some(t) = v["tests"].as_array().and_then(|t| t.first()) {
+                let url = format!(
+                    "{base}/api/integrations/types/ghlike/tests/{}",
+                    t["id"].as_str().unwrap()
+                );
+                let tenant = t["tenantId"].as_str().unwrap();
+                // The wrong tenant can't answer it.
+                let st = c
+                    .post(&url)
+                    .header("authorization", &all2)
+                    .json(&json!({"ok": true}))
+                    .send()
+                    .await
+                    .unwrap()
+                    .status();
+                assert_eq!(st, StatusCode::NOT_FOUND);
+                let st = c
+                    .post(&url)
+                    .header("authorization", &all2)
+                    .header("x-tenant-id", tenant)
+                    .json(&json!({"ok": true}))
+                    .send()
+                    .await
+                    .unwrap()
+                    .status();
+                assert_eq!(st, StatusCode::NO_CONTENT);
+                return;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        panic!("no test handed out");
+    });
+    let (st, t) = call(
+        Method::POST,
+        format!("/api/integrations/{}/test", ids[1]),
+        Some(json!({})),
+        hdr(&auth(&acme_admin)),
+    )
+    .await;
+    assert_eq!((st, &t["ok"]), (StatusCode::OK, &json!(true)), "{t}");
+    answerer.await.unwrap();
+
+    // Events go to the tenant the request names, with the cursor.
+    let ev = json!({"title": "t", "connector": "ghlike", "project": "p", "timestamp": "2024-01-01T00:00:00Z", "externalId": "e1"});
+    let (st, r) = call(
+        Method::POST,
+        format!("/api/integrations/{}/events", ids[1]),
+        Some(json!({"events": [ev], "cursor": 5})),
+        acme.clone(),
+    )
+    .await;
+    assert_eq!((st, &r["created"]), (StatusCode::OK, &json!(1)), "{r}");
+    let (_, mine) = call(
+        Method::GET,
+        "/api/events".into(),
+        None,
+        hdr(&auth(&acme_ingest)),
+    )
+    .await;
+    assert_eq!(mine.as_array().unwrap().len(), 1);
+    let (_, theirs) = call(
+        Method::GET,
+        "/api/events".into(),
+        None,
+        hdr(&auth(&default_admin)),
+    )
+    .await;
+    assert_eq!(theirs.as_array().unwrap().len(), 0);
+    // Without naming acme, the integration is not found (default tenant).
+    let (st, _) = call(
+        Method::POST,
+        format!("/api/integrations/{}/events", ids[1]),
+        Some(json!({"events": []})),
+        hdr(&auth(&all)),
+    )
+    .await;
+    assert_eq!(st, StatusCode::NOT_FOUND);
+}
+
+/// Two replicas on one PostgreSQL database: a sync or test requested on A
+/// reaches a connector polling B, and B's answer reaches A.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn requests_cross_replicas() {
+    let Some(a) = H::start(Backend::Postgres).await else {
+        return;
+    };
+    let b = H {
+        s: a.s.start_replica().await.expect("a replica"),
+        c: reqwest::Client::new(),
+        dir: tempfile::tempdir().unwrap(),
+    };
+    a.register_github_like().await;
+    let id = a.create("default").await["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let (st, _) = a
+        .post(&format!("/api/integrations/{id}/sync"), json!({}), &[])
+        .await;
+    assert_eq!(st, StatusCode::ACCEPTED);
+    let (_, beat) = b
+        .post("/api/integrations/types/ghlike/heartbeat", json!({}), &[])
+        .await;
+    assert_eq!(beat["sync"], json!([id]));
+    let (_, beat) = a
+        .post("/api/integrations/types/ghlike/heartbeat", json!({}), &[])
+        .await;
+    assert_eq!(beat["sync"], json!([]), "handed out once, across replicas");
+
+    let c = b.c.clone();
+    let base = b.s.base.clone();
+    let answerer = tokio::spawn(async move {
+        for _ in 0..80 {
+            let v: Value = c
+                .post(format!("{base}/api/integrations/types/ghlike/heartbeat"))
+                .send()
+                .await
+                .unwrap()
+                .json()
+                .await
+                .unwrap();
+            if let Some(t) = v["tests"].as_array().and_then(|t| t.first()) {
+                let url = format!(
+                    "{base}/api/integrations/types/ghlike/tests/{}",
+                    t["id"].as_str().unwrap()
+                );
+                let st = c
+                    .post(url)
+                    .json(&json!({"ok": false, "error": "403: token lacks repo scope"}))
+                    .send()
+                    .await
+                    .unwrap()
+                    .status();
+                assert_eq!(st, StatusCode::NO_CONTENT);
+                return;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        panic!("no test handed out");
+    });
+    let (st, t) = a
+        .post(&format!("/api/integrations/{id}/test"), json!({}), &[])
+        .await;
+    assert_eq!(st, StatusCode::OK, "{t}");
+    assert_eq!(t["message"], "403: token lacks repo scope");
+    answerer.await.unwrap();
+    drop(b);
 }

@@ -25,6 +25,7 @@ mod plan_tests;
 mod postgres;
 mod query;
 mod read;
+mod requests;
 mod rollup;
 mod sqlite;
 #[cfg(feature = "testing")]
@@ -34,6 +35,7 @@ mod writer;
 pub use error::StoreError;
 pub use model::*;
 pub use postgres::PgStore;
+pub use requests::{ConnectorRequest, RequestKind};
 pub use sqlite::SqliteStore;
 
 use async_trait::async_trait;
@@ -191,4 +193,30 @@ pub trait Store: Send + Sync + 'static {
         integration_id: &str,
         status: &IntegrationStatus,
     ) -> Result<()>;
+
+    // ---- requests for connectors ----
+    /// Queues a request (and forgets those older than an hour).
+    async fn create_connector_request(&self, r: &ConnectorRequest) -> Result<()>;
+    /// Hands out, once, the unclaimed requests of a type created since
+    /// `since`: of one tenant, or of all (`None`).
+    async fn claim_connector_requests(
+        &self,
+        tenant: Option<&str>,
+        integration_type: &str,
+        since: DateTime<Utc>,
+    ) -> Result<Vec<ConnectorRequest>>;
+    /// Records a claimed test's result; `false` when there is no such
+    /// claimed, unanswered test.
+    async fn answer_connector_request(
+        &self,
+        tenant: &str,
+        integration_type: &str,
+        id: &str,
+        answer: std::result::Result<(), String>,
+    ) -> Result<bool>;
+    async fn get_connector_request(
+        &self,
+        tenant: &str,
+        id: &str,
+    ) -> Result<Option<ConnectorRequest>>;
 }

@@ -12,8 +12,8 @@ use painchain_core::{
 };
 use painchain_store::{
     testing::{PgTestDb, TempSqlite},
-    ConnectorType, InsertOutcome, IntegrationStatus, NewToken, PgStore, SqliteStore, Store,
-    StoreError,
+    ConnectorRequest, ConnectorType, InsertOutcome, IntegrationStatus, NewToken, PgStore,
+    RequestKind, SqliteStore, Store, StoreError,
 };
 use serde_json::json;
 
@@ -106,6 +106,7 @@ conformance!(
     connector_types_upsert,
     integrations_crud_cursors_status,
     integration_lookup_across_tenants,
+    connector_requests_are_claimed_once_and_answered,
     integration_tags_match_the_tag_filter,
     tenants_are_isolated,
     reopening_keeps_data,
@@ -1671,4 +1672,123 @@ async fn other_instances_are_notified_of_inserts(ctx: &Ctx) {
     );
     drop((on_a, on_b));
     b.close().await;
+}
+
+async fn connector_requests_are_claimed_once_and_answered(ctx: &Ctx) {
+    let s = &*ctx.store;
+    let now = Utc::now();
+    let req = |id: &str, tenant: &str, ty: &str, kind, age: i64| ConnectorRequest {
+        id: id.into(),
+        tenant_id: tenant.into(),
+        integration_type: ty.into(),
+        integration_id: format!("int-{id}"),
+        kind,
+        created_at: now - chrono::Duration::seconds(age),
+        claimed_at: None,
+        answer: None,
+    };
+    s.create_connector_request(&req("s1", T, "git", RequestKind::Sync, 0))
+        .await
+        .unwrap();
+    s.create_connector_request(&req("t1", T, "git", RequestKind::Test, 0))
+        .await
+        .unwrap();
+    s.create_connector_request(&req("t2", OTHER, "git", RequestKind::Test, 0))
+        .await
+        .unwrap();
+    s.create_connector_request(&req("gh", T, "github", RequestKind::Sync, 0))
+        .await
+        .unwrap();
+    s.create_connector_request(&req("old", T, "git", RequestKind::Sync, 120))
+        .await
+        .unwrap();
+    let since = now - chrono::Duration::seconds(60);
+
+    // One tenant's, of one type, not too old; each handed out once, even to
+    // another store instance (another replica).
+    let other = ctx.open_again().await;
+    let mut got: Vec<String> = s
+        .claim_connector_requests(Some(T), "git", since)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|r| r.id)
+        .collect();
+    got.sort();
+    assert_eq!(got, ["s1", "t1"]);
+    assert!(other
+        .claim_connector_requests(Some(T), "git", since)
+        .await
+        .unwrap()
+        .is_empty());
+    // All tenants at once.
+    let all = other
+        .claim_connector_requests(None, "git", since)
+        .await
+        .unwrap();
+    assert_eq!(all.len(), 1);
+    assert_eq!(
+        (all[0].id.as_str(), all[0].tenant_id.as_str()),
+        ("t2", OTHER)
+    );
+    assert_eq!(all[0].kind, RequestKind::Test);
+    assert_eq!(all[0].integration_id, "int-t2");
+
+    // Answers: tenant- and type-scoped, once, claimed tests only.
+    assert!(!s
+        .answer_connector_request(OTHER, "git", "t1", Ok(()))
+        .await
+        .unwrap());
+    assert!(!s
+        .answer_connector_request(T, "github", "t1", Ok(()))
+        .await
+        .unwrap());
+    assert!(!s
+        .answer_connector_request(T, "git", "s1", Ok(()))
+        .await
+        .unwrap());
+    assert!(other
+        .answer_connector_request(T, "git", "t1", Err("401 bad credentials".into()))
+        .await
+        .unwrap());
+    assert!(!s
+        .answer_connector_request(T, "git", "t1", Ok(()))
+        .await
+        .unwrap());
+    let t1 = s.get_connector_request(T, "t1").await.unwrap().unwrap();
+    assert_eq!(t1.answer, Some(Err("401 bad credentials".into())));
+    assert!(t1.claimed_at.is_some());
+    assert!(s
+        .get_connector_request(OTHER, "t1")
+        .await
+        .unwrap()
+        .is_none());
+    assert!(other
+        .answer_connector_request(OTHER, "git", "t2", Ok(()))
+        .await
+        .unwrap());
+    assert_eq!(
+        s.get_connector_request(OTHER, "t2")
+            .await
+            .unwrap()
+            .unwrap()
+            .answer,
+        Some(Ok(()))
+    );
+    let gh = s.get_connector_request(T, "gh").await.unwrap().unwrap();
+    assert_eq!((gh.claimed_at, gh.answer), (None, None));
+
+    // Requests older than an hour are forgotten when new ones arrive.
+    s.create_connector_request(&req("ancient", T, "git", RequestKind::Sync, 7200))
+        .await
+        .unwrap();
+    s.create_connector_request(&req("new", T, "git", RequestKind::Sync, 0))
+        .await
+        .unwrap();
+    assert!(s
+        .get_connector_request(T, "ancient")
+        .await
+        .unwrap()
+        .is_none());
+    assert!(s.get_connector_request(T, "old").await.unwrap().is_some());
 }

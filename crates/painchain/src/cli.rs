@@ -197,6 +197,11 @@ pub enum TokenCommand {
         /// Tenant of the token [default: the caller's, or `default` with --local].
         #[arg(long)]
         tenant: Option<String>,
+        /// A token valid in every tenant, acting in the one each request
+        /// names with `x-tenant-id`: for connectors serving all tenants
+        /// (`painchain connector <type> --all-tenants`). Needs --local.
+        #[arg(long, conflicts_with = "tenant", requires = "local")]
+        all_tenants: bool,
         /// Write directly to the store (no server, no token needed): how the
         /// first admin token is made.
         #[arg(long)]

@@ -9,7 +9,7 @@ use std::{net::SocketAddr, path::Path, path::PathBuf, sync::Arc, time::Duration}
 
 use anyhow::{Context, Result};
 use clap::Parser;
-use painchain_core::token::Scope;
+use painchain_core::token::{Scope, ALL_TENANTS};
 use painchain_sdk::{
     config_file::{self, FileKind},
     runtime::shutdown_signal,
@@ -58,6 +58,10 @@ struct ConnectorArgs {
         value_name = "TOKEN"
     )]
     token: Option<String>,
+    /// Serve every tenant's integrations of the type, not only the token's
+    /// tenant's (needs `painchain token create --local --all-tenants`).
+    #[arg(long, env = "PAINCHAIN_ALL_TENANTS")]
+    all_tenants: bool,
     /// Serve `GET /health` on this address (e.g. 0.0.0.0:8081).
     #[arg(long, env = "PAINCHAIN_HEALTH_ADDR", value_name = "ADDR")]
     health_addr: Option<SocketAddr>,
@@ -132,6 +136,7 @@ pub async fn run_standalone(ty: &str, args: Vec<String>) -> Result<std::process:
     }
     let mut cfg = RuntimeConfig::new(&args.server, args.token.clone());
     cfg.health_addr = args.health_addr;
+    cfg.all_tenants = args.all_tenants;
     cfg.register_timeout = Duration::from_secs(args.register_timeout);
     let (stop_tx, stop_rx) = watch::channel(false);
     tokio::spawn(async move {
@@ -232,9 +237,9 @@ fn loopback_url(addr: SocketAddr) -> String {
     format!("http://{ip}:{}", addr.port())
 }
 
-/// With auth on, in-process connectors need a token: an ingest token of the
-/// default tenant, kept in `<data_dir>/connector.token` (mode 0600) and
-/// re-created if it was revoked.
+/// With auth on, in-process connectors need a token: an ingest token valid
+/// in every tenant (they serve them all), kept in
+/// `<data_dir>/connector.token` (mode 0600) and re-created if it was revoked.
 async fn internal_token(config: &Config, store: &dyn Store) -> Result<Option<String>> {
     if !config.auth.enabled {
         return Ok(None);
@@ -242,17 +247,17 @@ async fn internal_token(config: &Config, store: &dyn Store) -> Result<Option<Str
     let path = config.data_dir.join("connector.token");
     if let Ok(t) = std::fs::read_to_string(&path) {
         let t = t.trim().to_string();
-        if store
+        let found = store
             .find_token(&painchain_server::auth::hash_token(&t))
-            .await?
-            .is_some()
-        {
+            .await?;
+        // Tokens of earlier versions served the default tenant only.
+        if found.is_some_and(|f| f.tenant_id == ALL_TENANTS) {
             return Ok(Some(t));
         }
     }
     let (_, secret) = painchain_server::auth::create_token_in_store(
         store,
-        painchain_core::DEFAULT_TENANT,
+        ALL_TENANTS,
         "in-process connectors",
         Scope::Ingest,
     )
@@ -330,6 +335,7 @@ pub async fn start(
         let ty = c.metadata().id;
         let mut cfg = RuntimeConfig::new(&url, token.clone());
         cfg.register_timeout = Duration::from_secs(30);
+        cfg.all_tenants = true;
         let mut rx = rx.clone();
         tracing::info!(r#type = %ty, "starting in-process connector");
         tasks.push(tokio::spawn(async move {

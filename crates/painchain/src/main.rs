@@ -63,10 +63,15 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             name,
             scope,
             tenant,
+            all_tenants,
             local,
             store,
             json,
         }) => {
+            let tenant = match all_tenants {
+                true => Some(painchain_core::token::ALL_TENANTS.to_string()),
+                false => tenant,
+            };
             tokens::create(
                 &server,
                 &store,

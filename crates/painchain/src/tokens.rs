@@ -49,7 +49,9 @@ pub async fn create(
     let parsed = Scope::parse(scope).ok_or_else(|| anyhow!("unknown scope {scope:?}"))?;
     if local {
         let tenant = tenant.unwrap_or(DEFAULT_TENANT);
-        if !painchain_server::auth::valid_tenant(tenant) {
+        if tenant != painchain_core::token::ALL_TENANTS
+            && !painchain_server::auth::valid_tenant(tenant)
+        {
             return Err(anyhow!(
                 "--tenant must be 1-128 characters of letters, digits and -_.:@"
             ));

@@ -61,7 +61,7 @@ pub enum UnauthSecrets {
 /// the server's `AppState` needs no field for it).
 pub struct Integrations {
     pub secrets: Result<SecretBox, String>,
-    pub control: control::Control,
+    pub heartbeats: control::Heartbeats,
     pub unauth_secrets: UnauthSecrets,
 }
 
@@ -101,7 +101,7 @@ impl Integrations {
     pub fn with(secrets: Result<SecretBox, String>, unauth_secrets: UnauthSecrets) -> Self {
         Integrations {
             secrets,
-            control: control::Control::default(),
+            heartbeats: control::Heartbeats::default(),
             unauth_secrets,
         }
     }

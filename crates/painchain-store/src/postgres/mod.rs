@@ -26,8 +26,12 @@ use sqlx::{
 };
 
 use crate::{
-    query::Arg, writer::Writer, ConnectorType, EventPage, GroupCount, HistogramBucket,
-    InsertOutcome, IntegrationStatus, NewToken, RemoteEvents, Result, Store, StoreError,
+    codec::nanos,
+    query::Arg,
+    requests::{self, ConnectorRequest},
+    writer::Writer,
+    ConnectorType, EventPage, GroupCount, HistogramBucket, InsertOutcome, IntegrationStatus,
+    NewToken, RemoteEvents, Result, Store, StoreError,
 };
 
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/postgres");
@@ -341,5 +345,78 @@ impl Store for PgStore {
         status: &IntegrationStatus,
     ) -> Result<()> {
         admin::put_status(&self.pool, tenant, integration_id, status).await
+    }
+
+    async fn create_connector_request(&self, r: &ConnectorRequest) -> Result<()> {
+        sqlx::query(requests::DELETE_OLD)
+            .bind(nanos(Utc::now() - requests::KEEP))
+            .execute(&self.pool)
+            .await?;
+        sqlx::query(requests::INSERT)
+            .bind(&r.id)
+            .bind(&r.tenant_id)
+            .bind(&r.integration_type)
+            .bind(&r.integration_id)
+            .bind(r.kind.as_str())
+            .bind(nanos(r.created_at))
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    async fn claim_connector_requests(
+        &self,
+        tenant: Option<&str>,
+        integration_type: &str,
+        since: DateTime<Utc>,
+    ) -> Result<Vec<ConnectorRequest>> {
+        let open = sqlx::query(requests::ANY_OPEN)
+            .bind(integration_type)
+            .bind(nanos(since))
+            .fetch_optional(&self.pool)
+            .await?;
+        if open.is_none() {
+            return Ok(Vec::new());
+        }
+        let rows: Vec<requests::Row> = sqlx::query_as(&requests::claim_sql())
+            .bind(nanos(Utc::now()))
+            .bind(integration_type)
+            .bind(nanos(since))
+            .bind(tenant)
+            .fetch_all(&self.pool)
+            .await?;
+        Ok(rows.into_iter().map(Into::into).collect())
+    }
+
+    async fn answer_connector_request(
+        &self,
+        tenant: &str,
+        integration_type: &str,
+        id: &str,
+        answer: std::result::Result<(), String>,
+    ) -> Result<bool> {
+        let res = sqlx::query(requests::ANSWER)
+            .bind(nanos(Utc::now()))
+            .bind(answer.is_ok())
+            .bind(answer.err())
+            .bind(id)
+            .bind(tenant)
+            .bind(integration_type)
+            .execute(&self.pool)
+            .await?;
+        Ok(res.rows_affected() > 0)
+    }
+
+    async fn get_connector_request(
+        &self,
+        tenant: &str,
+        id: &str,
+    ) -> Result<Option<ConnectorRequest>> {
+        let row: Option<requests::Row> = sqlx::query_as(&requests::get_sql())
+            .bind(tenant)
+            .bind(id)
+            .fetch_optional(&self.pool)
+            .await?;
+        Ok(row.map(Into::into))
     }
 }

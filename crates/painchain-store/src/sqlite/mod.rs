@@ -33,8 +33,12 @@ use sqlx::{
 use tokio::sync::{Mutex, MutexGuard};
 
 use crate::{
-    query::Arg, writer::Writer, ConnectorType, EventPage, GroupCount, HistogramBucket,
-    InsertOutcome, IntegrationStatus, NewToken, Result, Store, StoreError,
+    codec::nanos,
+    query::Arg,
+    requests::{self, ConnectorRequest},
+    writer::Writer,
+    ConnectorType, EventPage, GroupCount, HistogramBucket, InsertOutcome, IntegrationStatus,
+    NewToken, Result, Store, StoreError,
 };
 
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
@@ -437,5 +441,81 @@ impl Store for SqliteStore {
     ) -> Result<()> {
         let mut conn = self.writer_conn().await?;
         admin::put_status(&mut conn, tenant, integration_id, status).await
+    }
+
+    async fn create_connector_request(&self, r: &ConnectorRequest) -> Result<()> {
+        let mut conn = self.writer_conn().await?;
+        sqlx::query(requests::DELETE_OLD)
+            .bind(nanos(Utc::now() - requests::KEEP))
+            .execute(&mut *conn)
+            .await?;
+        sqlx::query(requests::INSERT)
+            .bind(&r.id)
+            .bind(&r.tenant_id)
+            .bind(&r.integration_type)
+            .bind(&r.integration_id)
+            .bind(r.kind.as_str())
+            .bind(nanos(r.created_at))
+            .execute(&mut *conn)
+            .await?;
+        Ok(())
+    }
+
+    async fn claim_connector_requests(
+        &self,
+        tenant: Option<&str>,
+        integration_type: &str,
+        since: DateTime<Utc>,
+    ) -> Result<Vec<ConnectorRequest>> {
+        let open = sqlx::query(requests::ANY_OPEN)
+            .bind(integration_type)
+            .bind(nanos(since))
+            .fetch_optional(&self.read)
+            .await?;
+        if open.is_none() {
+            return Ok(Vec::new());
+        }
+        let mut conn = self.writer_conn().await?;
+        let rows: Vec<requests::Row> = sqlx::query_as(&requests::claim_sql())
+            .bind(nanos(Utc::now()))
+            .bind(integration_type)
+            .bind(nanos(since))
+            .bind(tenant)
+            .fetch_all(&mut *conn)
+            .await?;
+        Ok(rows.into_iter().map(Into::into).collect())
+    }
+
+    async fn answer_connector_request(
+        &self,
+        tenant: &str,
+        integration_type: &str,
+        id: &str,
+        answer: std::result::Result<(), String>,
+    ) -> Result<bool> {
+        let mut conn = self.writer_conn().await?;
+        let res = sqlx::query(requests::ANSWER)
+            .bind(nanos(Utc::now()))
+            .bind(answer.is_ok())
+            .bind(answer.err())
+            .bind(id)
+            .bind(tenant)
+            .bind(integration_type)
+            .execute(&mut *conn)
+            .await?;
+        Ok(res.rows_affected() > 0)
+    }
+
+    async fn get_connector_request(
+        &self,
+        tenant: &str,
+        id: &str,
+    ) -> Result<Option<ConnectorRequest>> {
+        let row: Option<requests::Row> = sqlx::query_as(&requests::get_sql())
+            .bind(tenant)
+            .bind(id)
+            .fetch_optional(&self.read)
+            .await?;
+        Ok(row.map(Into::into))
     }
 }

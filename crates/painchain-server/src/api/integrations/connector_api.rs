@@ -20,25 +20,34 @@ use super::{doc, Shared};
 use crate::{
     auth::{Ingest, Read},
     error::{ApiError, ApiResult, ErrorBody},
-    extract::{ApiJson, JsonValue},
+    extract::{ApiJson, ApiQuery, JsonValue},
     state::AppState,
 };
 
 async fn touch(state: &AppState, shared: &Shared, ty: &str) {
-    if shared.control.should_touch(ty) {
+    if shared.heartbeats.should_touch(ty) {
         if let Err(e) = state.store.touch_connector_type(ty, Utc::now()).await {
             tracing::debug!(r#type = ty, error = %e, "cannot record heartbeat");
         }
     }
 }
 
+#[derive(Debug, Default, Deserialize, utoipa::IntoParams)]
+#[serde(rename_all = "camelCase")]
+pub struct HeartbeatQuery {
+    /// Every tenant's integrations and requests (an all-tenants token).
+    #[serde(default)]
+    pub all_tenants: bool,
+}
+
 /// `POST /api/integrations/types/:type/heartbeat`: marks the type live and
-/// answers `{generation, sync: [ids], tests: [{id, integrationId}]}`. The
-/// generation changes whenever an integration of the type is created,
-/// edited, enabled/disabled or deleted, so connectors refetch at once.
+/// answers `{generation, sync: [ids], tests: [{id, integrationId,
+/// tenantId}]}`. The generation changes whenever an integration of the type
+/// is created, edited, enabled/disabled or deleted, so connectors refetch
+/// at once.
 #[utoipa::path(
     post, path = "/api/integrations/types/{type}/heartbeat", tag = "connectors",
-    params(("type" = String, Path)),
+    params(("type" = String, Path), HeartbeatQuery),
     responses((status = 200, body = doc::Heartbeat), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody))
 )]
 pub async fn heartbeat(
@@ -46,12 +55,11 @@ pub async fn heartbeat(
     Extension(shared): Extension<Shared>,
     Ingest(caller): Ingest,
     Path(ty): Path<String>,
+    ApiQuery(q): ApiQuery<HeartbeatQuery>,
 ) -> ApiResult<Json<Value>> {
+    let scope = caller.tenant_scope(q.all_tenants)?;
     touch(&state, &shared, &ty).await;
-    let rows = state
-        .store
-        .list_integrations(Some(caller.tenant()), Some(&ty))
-        .await?;
+    let rows = state.store.list_integrations(scope, Some(&ty)).await?;
     let mut h = Sha256::new();
     let mut keys: Vec<String> = rows
         .iter()
@@ -63,15 +71,16 @@ pub async fn heartbeat(
         h.update(b"\n");
     }
     let generation = hex::encode(&h.finalize()[..12]);
-    let sync = shared.control.take_syncs(caller.tenant(), &ty);
-    let tests: Vec<Value> = shared
-        .control
-        .claim_tests(caller.tenant(), &ty)
+    let claimed = super::control::claim(&*state.store, scope, &ty).await?;
+    let tests: Vec<Value> = claimed
+        .tests
         .into_iter()
-        .map(|(id, integration)| json!({"id": id, "integrationId": integration}))
+        .map(|(id, tenant, integration)| {
+            json!({"id": id, "integrationId": integration, "tenantId": tenant})
+        })
         .collect();
     Ok(Json(
-        json!({"generation": generation, "sync": sync, "tests": tests}),
+        json!({"generation": generation, "sync": claimed.sync, "tests": tests}),
     ))
 }
 
@@ -94,7 +103,7 @@ pub struct TestAnswer {
     )
 )]
 pub async fn answer_test(
-    Extension(shared): Extension<Shared>,
+    State(state): State<AppState>,
     Ingest(caller): Ingest,
     Path((ty, test)): Path<(String, String)>,
     ApiJson(body): ApiJson<TestAnswer>,
@@ -106,7 +115,11 @@ pub async fn answer_test(
             .error
             .unwrap_or_else(|| "connection test failed".into()))
     };
-    if shared.control.answer_test(caller.tenant(), &ty, &test, r) {
+    if state
+        .store
+        .answer_connector_request(caller.tenant(), &ty, &test, r)
+        .await?
+    {
         Ok(StatusCode::NO_CONTENT.into_response())
     } else {
         Err(ApiError::NotFound(format!(

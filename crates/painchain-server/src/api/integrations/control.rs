@@ -1,117 +1,133 @@
 //! Requests for running connectors — "sync now" and "test the connection" —
-//! queued here until the type's connector picks them up from its control
-//! poll (`POST /api/integrations/types/:type/heartbeat`, every ~2 s).
-//!
-//! Kept in memory: a request lives for seconds. With several replicas a
-//! request is only seen by a connector polling the same replica; the
-//! connector's periodic full refresh still converges for everything else.
+//! kept in the store until the type's connector claims them from its control
+//! poll (`POST /api/integrations/types/:type/heartbeat`, every ~2 s). In the
+//! store, so a request made on one replica reaches a connector polling
+//! another, and a test's answer reaches the replica waiting for it.
 
 use std::{
-    collections::{HashMap, HashSet},
+    collections::HashMap,
     sync::Mutex,
     time::{Duration, Instant},
 };
 
-use tokio::sync::oneshot;
+use chrono::Utc;
+use painchain_store::{ConnectorRequest, RequestKind, Store, StoreError};
 
-type Key = (String, String); // (tenant, type)
-
-struct PendingTest {
-    key: Key,
-    integration_id: String,
-    claimed: bool,
-    created: Instant,
-    answer: Option<oneshot::Sender<Result<(), String>>>,
-}
-
-#[derive(Default)]
-pub struct Control {
-    sync: Mutex<HashMap<Key, HashSet<String>>>,
-    tests: Mutex<HashMap<String, PendingTest>>,
-    /// Last heartbeat written to the store per type, to write at most every
-    /// few seconds however often connectors poll.
-    touched: Mutex<HashMap<String, Instant>>,
-}
-
-/// Tests not picked up or answered within this are dropped.
+/// A test not answered within this fails with `test_timeout`.
 pub const TEST_TIMEOUT: Duration = Duration::from_secs(10);
+/// A sync request not claimed within this is dropped (the connector's own
+/// schedule has run by then anyway).
+const SYNC_TTL: Duration = Duration::from_secs(60);
+/// How often a waiting test looks for its answer.
+const ANSWER_POLL: Duration = Duration::from_millis(100);
 
-impl Control {
-    pub fn request_sync(&self, tenant: &str, ty: &str, integration: &str) {
-        self.sync
-            .lock()
-            .unwrap()
-            .entry((tenant.into(), ty.into()))
-            .or_default()
-            .insert(integration.into());
+fn request(tenant: &str, ty: &str, integration: &str, kind: RequestKind) -> ConnectorRequest {
+    ConnectorRequest {
+        id: painchain_core::new_id(),
+        tenant_id: tenant.into(),
+        integration_type: ty.into(),
+        integration_id: integration.into(),
+        kind,
+        created_at: Utc::now(),
+        claimed_at: None,
+        answer: None,
     }
+}
 
-    pub fn take_syncs(&self, tenant: &str, ty: &str) -> Vec<String> {
-        self.sync
-            .lock()
-            .unwrap()
-            .remove(&(tenant.to_string(), ty.to_string()))
-            .map(|s| s.into_iter().collect())
-            .unwrap_or_default()
-    }
+pub async fn request_sync(
+    store: &dyn Store,
+    tenant: &str,
+    ty: &str,
+    integration: &str,
+) -> Result<(), StoreError> {
+    store
+        .create_connector_request(&request(tenant, ty, integration, RequestKind::Sync))
+        .await
+}
 
-    /// Queues a test; the receiver gets the connector's answer.
-    pub fn request_test(
-        &self,
-        tenant: &str,
-        ty: &str,
-        integration: &str,
-    ) -> (String, oneshot::Receiver<Result<(), String>>) {
-        let (tx, rx) = oneshot::channel();
-        let id = painchain_core::new_id();
-        let mut tests = self.tests.lock().unwrap();
-        tests.retain(|_, t| t.created.elapsed() < TEST_TIMEOUT * 2);
-        tests.insert(
-            id.clone(),
-            PendingTest {
-                key: (tenant.into(), ty.into()),
-                integration_id: integration.into(),
-                claimed: false,
-                created: Instant::now(),
-                answer: Some(tx),
-            },
-        );
-        (id, rx)
-    }
+/// How a connection test ended, short of the connector's answer.
+pub enum TestOutcome {
+    Answered(Result<(), String>),
+    /// No connector claimed it in time.
+    NotClaimed,
+    /// Claimed, but not answered in time.
+    NoAnswer,
+}
 
-    /// Unclaimed tests for a connector; each is handed out once.
-    pub fn claim_tests(&self, tenant: &str, ty: &str) -> Vec<(String, String)> {
-        let key = (tenant.to_string(), ty.to_string());
-        let mut tests = self.tests.lock().unwrap();
-        tests
-            .iter_mut()
-            .filter(|(_, t)| t.key == key && !t.claimed)
-            .map(|(id, t)| {
-                t.claimed = true;
-                (id.clone(), t.integration_id.clone())
-            })
-            .collect()
-    }
-
-    /// Delivers a connector's answer; `false` if the test is unknown here
-    /// (timed out, or asked on another replica).
-    pub fn answer_test(&self, tenant: &str, ty: &str, id: &str, r: Result<(), String>) -> bool {
-        let mut tests = self.tests.lock().unwrap();
-        match tests.get(id) {
-            Some(t) if t.key.0 == tenant && t.key.1 == ty => {}
-            _ => return false,
+/// Queues a test and waits (up to [`TEST_TIMEOUT`]) for its answer.
+pub async fn run_test(
+    store: &dyn Store,
+    tenant: &str,
+    ty: &str,
+    integration: &str,
+) -> Result<TestOutcome, StoreError> {
+    let r = request(tenant, ty, integration, RequestKind::Test);
+    store.create_connector_request(&r).await?;
+    let deadline = Instant::now() + TEST_TIMEOUT;
+    loop {
+        tokio::time::sleep(ANSWER_POLL).await;
+        let now = store.get_connector_request(tenant, &r.id).await?;
+        match now {
+            Some(ConnectorRequest {
+                answer: Some(a), ..
+            }) => return Ok(TestOutcome::Answered(a)),
+            Some(r) if Instant::now() >= deadline => {
+                return Ok(if r.claimed_at.is_some() {
+                    TestOutcome::NoAnswer
+                } else {
+                    TestOutcome::NotClaimed
+                })
+            }
+            // Deleted (an hour old: can't happen within the wait), or waiting.
+            None => return Ok(TestOutcome::NotClaimed),
+            Some(_) => {}
         }
-        let t = tests.remove(id).unwrap();
-        t.answer.is_some_and(|tx| tx.send(r).is_ok())
     }
+}
 
-    pub fn forget_test(&self, id: &str) {
-        self.tests.lock().unwrap().remove(id);
+/// What a control poll hands a connector.
+#[derive(Default)]
+pub struct Claimed {
+    pub sync: Vec<String>,
+    /// `(test id, tenant, integration)`.
+    pub tests: Vec<(String, String, String)>,
+}
+
+/// Claims the pending requests of a type (one tenant's, or all tenants').
+pub async fn claim(
+    store: &dyn Store,
+    tenant: Option<&str>,
+    ty: &str,
+) -> Result<Claimed, StoreError> {
+    let now = Utc::now();
+    let since = now - chrono::Duration::from_std(SYNC_TTL).unwrap_or_default();
+    let test_since = now - chrono::Duration::from_std(TEST_TIMEOUT).unwrap_or_default();
+    let mut out = Claimed::default();
+    for r in store.claim_connector_requests(tenant, ty, since).await? {
+        match r.kind {
+            RequestKind::Sync if !out.sync.contains(&r.integration_id) => {
+                out.sync.push(r.integration_id)
+            }
+            RequestKind::Sync => {}
+            // Nobody waits for an older test any more.
+            RequestKind::Test if r.created_at >= test_since => {
+                out.tests.push((r.id, r.tenant_id, r.integration_id))
+            }
+            RequestKind::Test => {}
+        }
     }
+    Ok(out)
+}
 
+/// Last heartbeat written to the store per type, so connectors polling every
+/// 2 s cost a write only every few seconds.
+#[derive(Default)]
+pub struct Heartbeats(Mutex<HashMap<String, Instant>>);
+
+impl Heartbeats {
     /// Whether to write a heartbeat for `ty` now (at most every 5 s).
     pub fn should_touch(&self, ty: &str) -> bool {
-        let mut t = self.touched.lock().unwrap();
+        let mut t = self.0.lock().unwrap();
         match t.get(ty) {
             Some(at) if at.elapsed() < Duration::from_secs(5) => false,
             _ => {
@@ -119,31 +135,5 @@ impl Control {
                 true
             }
         }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[tokio::test]
-    async fn tests_are_claimed_once_and_answered() {
-        let c = Control::default();
-        let (id, rx) = c.request_test("t", "git", "i1");
-        assert_eq!(c.claim_tests("t", "git"), vec![(id.clone(), "i1".into())]);
-        assert!(c.claim_tests("t", "git").is_empty());
-        assert!(c.claim_tests("other", "git").is_empty());
-        assert!(!c.answer_test("other", "git", &id, Ok(())), "tenant-scoped");
-        assert!(c.answer_test("t", "git", &id, Err("bad token".into())));
-        assert_eq!(rx.await.unwrap(), Err("bad token".into()));
-    }
-
-    #[test]
-    fn syncs_are_taken_once() {
-        let c = Control::default();
-        c.request_sync("t", "git", "a");
-        c.request_sync("t", "git", "a");
-        assert_eq!(c.take_syncs("t", "git"), vec!["a".to_string()]);
-        assert!(c.take_syncs("t", "git").is_empty());
     }
 }

@@ -16,8 +16,11 @@ use serde::Deserialize;
 use serde_json::{json, Value};
 
 use super::{
-    control::TEST_TIMEOUT, invalid_config, may_see_secrets, present_config, row_json, schema,
-    seal_config, secrets, type_schema, types::is_live, Peer, Shared,
+    control::{self, TestOutcome, TEST_TIMEOUT},
+    invalid_config, may_see_secrets, present_config, row_json, schema, seal_config, secrets,
+    type_schema,
+    types::is_live,
+    Peer, Shared,
 };
 use utoipa::ToSchema;
 
@@ -30,9 +33,13 @@ use crate::{
 };
 
 #[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
 pub struct ListQuery {
     #[serde(rename = "type")]
     pub ty: Option<String>,
+    /// Every tenant's (an all-tenants token: connectors serving them all).
+    #[serde(default)]
+    pub all_tenants: bool,
 }
 
 async fn load(state: &AppState, tenant: &str, id: &str) -> ApiResult<Integration> {
@@ -83,7 +90,8 @@ fn clear_for(
 #[utoipa::path(
     get, path = "/api/integrations", tag = "integrations",
     operation_id = "list_integrations",
-    params(("type" = Option<String>, Query, description = "Only this connector type")),
+    params(("type" = Option<String>, Query, description = "Only this connector type"),
+           ("allTenants" = Option<bool>, Query, description = "Every tenant's integrations (needs an all-tenants token)")),
     responses((status = 200, body = Vec<doc::IntegrationRow>), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody))
 )]
 pub async fn list(
@@ -95,10 +103,8 @@ pub async fn list(
     ApiQuery(q): ApiQuery<ListQuery>,
 ) -> ApiResult<Json<Vec<Value>>> {
     let ty = q.ty.as_deref().filter(|t| !t.is_empty());
-    let rows = state
-        .store
-        .list_integrations(Some(caller.tenant()), ty)
-        .await?;
+    let scope = caller.tenant_scope(q.all_tenants)?;
+    let rows = state.store.list_integrations(scope, ty).await?;
     let clear = clear_for(&state, &shared, &caller, &headers, &peer);
     Ok(Json(render(&state, &shared, &rows, clear).await?))
 }
@@ -436,7 +442,6 @@ pub async fn delete(
 )]
 pub async fn sync_now(
     State(state): State<AppState>,
-    Extension(shared): Extension<Shared>,
     Ingest(caller): Ingest,
     Path(id): Path<String>,
 ) -> ApiResult<Response> {
@@ -452,9 +457,7 @@ pub async fn sync_now(
         .get_connector_type(&i.integration_type)
         .await?
         .is_some_and(|t| is_live(&t));
-    shared
-        .control
-        .request_sync(caller.tenant(), &i.integration_type, &id);
+    control::request_sync(&*state.store, caller.tenant(), &i.integration_type, &id).await?;
     let message = if live {
         "sync requested; the connector picks it up within seconds".to_string()
     } else {
@@ -486,7 +489,6 @@ pub async fn sync_now(
 )]
 pub async fn test(
     State(state): State<AppState>,
-    Extension(shared): Extension<Shared>,
     Ingest(caller): Ingest,
     Path(id): Path<String>,
 ) -> ApiResult<Response> {
@@ -502,22 +504,34 @@ pub async fn test(
         }});
         return Ok((StatusCode::SERVICE_UNAVAILABLE, Json(body)).into_response());
     }
-    let (test_id, rx) = shared
-        .control
-        .request_test(caller.tenant(), &i.integration_type, &id);
-    match tokio::time::timeout(TEST_TIMEOUT, rx).await {
-        Ok(Ok(Ok(()))) => Ok(Json(json!({"ok": true, "message": "connection ok"})).into_response()),
-        Ok(Ok(Err(e))) => Ok(Json(
-            json!({"ok": false, "message": e, "error": {"code": "test_failed", "message": e}}),
-        )
-        .into_response()),
-        _ => {
-            shared.control.forget_test(&test_id);
-            let body = json!({"ok": false, "error": {
-                "code": "test_timeout",
-                "message": format!("the `{}` connector did not answer within {}s", i.integration_type, TEST_TIMEOUT.as_secs()),
-            }});
-            Ok((StatusCode::GATEWAY_TIMEOUT, Json(body)).into_response())
-        }
-    }
+    let outcome =
+        control::run_test(&*state.store, caller.tenant(), &i.integration_type, &id).await?;
+    let (code, message) =
+        match outcome {
+            TestOutcome::Answered(Ok(())) => {
+                return Ok(Json(json!({"ok": true, "message": "connection ok"})).into_response())
+            }
+            TestOutcome::Answered(Err(e)) => return Ok(Json(
+                json!({"ok": false, "message": e, "error": {"code": "test_failed", "message": e}}),
+            )
+            .into_response()),
+            TestOutcome::NotClaimed => (
+                "test_timeout",
+                format!(
+                    "no `{}` connector picked the test up within {}s",
+                    i.integration_type,
+                    TEST_TIMEOUT.as_secs()
+                ),
+            ),
+            TestOutcome::NoAnswer => (
+                "test_timeout",
+                format!(
+                    "the `{}` connector did not answer within {}s",
+                    i.integration_type,
+                    TEST_TIMEOUT.as_secs()
+                ),
+            ),
+        };
+    let body = json!({"ok": false, "error": {"code": code, "message": message}});
+    Ok((StatusCode::GATEWAY_TIMEOUT, Json(body)).into_response())
 }
