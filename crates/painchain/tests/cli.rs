@@ -6,115 +6,33 @@ use std::{
     collections::HashSet,
     io::{BufRead, BufReader},
     path::Path,
-    process::{Child, Command, Stdio},
+    process::{Command, Stdio},
     sync::{Arc, Mutex},
-    time::{Duration, Instant},
+    time::Duration,
 };
 
 use painchain_store::testing::PgTestDb;
 use serde_json::{json, Value};
 
-const BIN: &str = env!("CARGO_BIN_EXE_painchain");
+mod common;
+use common::{Proc, BIN};
+
 const SECRET_KEY: &str = "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef";
 
 /// A running `painchain serve`.
-struct Proc {
-    child: Child,
-    base: String,
-    log: Arc<Mutex<Vec<String>>>,
-}
-
-impl Proc {
-    fn start(args: &[&str], envs: &[(&str, &str)]) -> Proc {
-        let mut cmd = Command::new(BIN);
-        cmd.arg("serve")
-            .args(["--bind", "127.0.0.1:0"])
-            .args(args)
-            .env_remove("PAINCHAIN_DATABASE_URL")
-            .env("PAINCHAIN_LOG", "info")
-            .stdin(Stdio::null())
-            .stdout(Stdio::null())
-            .stderr(Stdio::piped());
-        if args.contains(&"--database-url") {
-            // Replicas on one database need a shared key for the
-            // integrations API (which the tests use to create one).
-            cmd.env("PAINCHAIN_SECRET_KEY", SECRET_KEY);
-        }
-        for (k, v) in envs {
-            cmd.env(k, v);
-        }
-        let mut child = cmd.spawn().expect("spawn painchain");
-        let stderr = child.stderr.take().unwrap();
-        let log = Arc::new(Mutex::new(Vec::new()));
-        let (tx, rx) = std::sync::mpsc::channel();
-        {
-            let log = log.clone();
-            std::thread::spawn(move || {
-                for line in BufReader::new(stderr).lines().map_while(Result::ok) {
-                    if let Some(i) = line.find("listening on http://") {
-                        let addr = line[i + "listening on ".len()..]
-                            .split_whitespace()
-                            .next()
-                            .unwrap()
-                            .to_string();
-                        let _ = tx.send(addr);
-                    }
-                    log.lock().unwrap().push(line);
-                }
-            });
-        }
-        let base = match rx.recv_timeout(Duration::from_secs(60)) {
-            Ok(b) => b,
-            Err(_) => {
-                let _ = child.kill();
-                panic!("server did not start:\n{}", log.lock().unwrap().join("\n"));
-            }
-        };
-        Proc { child, base, log }
+/// `painchain serve --bind 127.0.0.1:0 <args>`, once it listens.
+fn start(args: &[&str], envs: &[(&str, &str)]) -> Proc {
+    let mut all = vec!["serve", "--bind", "127.0.0.1:0"];
+    all.extend_from_slice(args);
+    let mut envs = envs.to_vec();
+    if args.contains(&"--database-url") {
+        // Replicas on one database need a shared key for the integrations
+        // API (which the tests use to create one).
+        envs.push(("PAINCHAIN_SECRET_KEY", SECRET_KEY));
     }
-
-    fn url(&self, path: &str) -> String {
-        format!("{}{}", self.base, path)
-    }
-
-    fn signal(&self, sig: i32) {
-        // SAFETY: sending a signal to our own child process.
-        unsafe {
-            libc::kill(self.child.id() as i32, sig);
-        }
-    }
-
-    fn wait(&mut self, timeout: Duration) -> std::process::ExitStatus {
-        let start = Instant::now();
-        loop {
-            if let Some(s) = self.child.try_wait().unwrap() {
-                return s;
-            }
-            if start.elapsed() > timeout {
-                let _ = self.child.kill();
-                panic!("did not exit in time:\n{}", self.log());
-            }
-            std::thread::sleep(Duration::from_millis(50));
-        }
-    }
-
-    /// SIGTERM and a clean exit.
-    fn stop(mut self) {
-        self.signal(libc::SIGTERM);
-        let status = self.wait(Duration::from_secs(30));
-        assert!(status.success(), "exit {status:?}\n{}", self.log());
-    }
-
-    fn log(&self) -> String {
-        self.log.lock().unwrap().join("\n")
-    }
-}
-
-impl Drop for Proc {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
+    let p = Proc::spawn("serve", &all, &envs);
+    p.base();
+    p
 }
 
 fn run(args: &[&str], envs: &[(&str, &str)]) -> std::process::Output {
@@ -266,7 +184,7 @@ fn bad_config_exits_2_naming_the_key() {
         ),
     )
     .unwrap();
-    let p = Proc::start(&["--config", f.to_str().unwrap()], &[]);
+    let p = start(&["--config", f.to_str().unwrap()], &[]);
     assert!(p.log().contains("auth DISABLED"), "{}", p.log());
     p.stop();
 }
@@ -293,7 +211,7 @@ async fn restart_keeps_data(pg: bool) {
     let Some(db) = Db::new(pg).await else { return };
     let args = db.args();
     let c = reqwest::Client::new();
-    let p = Proc::start(&[strs(&args), vec!["--no-auth"]].concat(), &[]);
+    let p = start(&[strs(&args), vec!["--no-auth"]].concat(), &[]);
     let integration = create_integration(&c, &p, None).await;
     let mut ids = HashSet::new();
     for i in 0..20 {
@@ -310,12 +228,11 @@ async fn restart_keeps_data(pg: bool) {
     // An open live stream must not hold up shutdown.
     let stream = c.get(p.url("/api/events/stream")).send().await.unwrap();
     assert_eq!(stream.status(), 200);
-    let log = p.log.clone();
-    p.stop();
-    assert!(log.lock().unwrap().join("\n").contains("store closed"));
+    let log = p.stop();
+    assert!(log.contains("store closed"), "{log}");
     drop(stream);
 
-    let p = Proc::start(&[strs(&args), vec!["--no-auth"]].concat(), &[]);
+    let p = start(&[strs(&args), vec!["--no-auth"]].concat(), &[]);
     assert_eq!(all_ids(&c, &p, None).await, ids);
     // Dedup survives the restart too.
     let r = c
@@ -341,7 +258,7 @@ async fn kill_9_under_write_load_keeps_every_acknowledged_event_postgres() {
 async fn kill_9_under_load(pg: bool) {
     let Some(db) = Db::new(pg).await else { return };
     let args = db.args();
-    let p = Proc::start(&[strs(&args), vec!["--no-auth"]].concat(), &[]);
+    let p = start(&[strs(&args), vec!["--no-auth"]].concat(), &[]);
     let c = reqwest::Client::builder()
         .timeout(Duration::from_secs(10))
         .build()
@@ -419,7 +336,7 @@ async fn kill_9_under_load(pg: bool) {
         acked.len()
     );
 
-    let p2 = Proc::start(&[strs(&args), vec!["--no-auth"]].concat(), &[]);
+    let p2 = start(&[strs(&args), vec!["--no-auth"]].concat(), &[]);
     let present = all_ids(&c, &p2, None).await;
     let missing: Vec<&String> = acked.iter().filter(|id| !present.contains(*id)).collect();
     assert!(
@@ -443,8 +360,8 @@ async fn two_servers_on_one_postgres_database() {
         return;
     };
     let args = ["--database-url", db.url.as_str(), "--no-auth"];
-    let a = Proc::start(&args, &[]);
-    let b = Proc::start(&args, &[]);
+    let a = start(&args, &[]);
+    let b = start(&args, &[]);
     let c = reqwest::Client::new();
     let integration = create_integration(&c, &a, None).await;
     for (i, p) in [&a, &b].iter().enumerate() {
@@ -524,14 +441,14 @@ async fn cli_bootstrap_token_then_client_commands() {
     assert!(text(&out.stderr).contains("shown only once"));
 
     // Auth is on by default.
-    let p = Proc::start(&["--data-dir", data], &[]);
+    let p = start(&["--data-dir", data], &[]);
     assert!(p.log().contains("auth enabled"));
     let c = reqwest::Client::new();
     assert_eq!(
         c.get(p.url("/api/events")).send().await.unwrap().status(),
         401
     );
-    let server = p.base.clone();
+    let server = p.base();
     let env = [
         ("PAINCHAIN_SERVER", server.as_str()),
         ("PAINCHAIN_TOKEN", admin.as_str()),

@@ -6,109 +6,16 @@
 //! a while — afterwards every commit is there exactly once.
 
 use std::{
-    io::{BufRead, BufReader},
-    net::TcpListener,
     path::{Path, PathBuf},
-    process::{Child, Command, Stdio},
-    sync::{Arc, Mutex},
+    process::Command,
     time::{Duration, Instant},
 };
 
 use git2::{Repository, Signature};
 use serde_json::{json, Value};
 
-const BIN: &str = env!("CARGO_BIN_EXE_painchain");
-
-struct Proc {
-    name: &'static str,
-    child: Child,
-    log: Arc<Mutex<Vec<String>>>,
-}
-
-impl Proc {
-    fn spawn(name: &'static str, args: &[&str], envs: &[(&str, &str)]) -> Proc {
-        let mut cmd = Command::new(BIN);
-        cmd.args(args)
-            .env_remove("PAINCHAIN_DATABASE_URL")
-            .env_remove("PAINCHAIN_TOKEN")
-            .env_remove("PAINCHAIN_SERVER")
-            .env("PAINCHAIN_LOG", "info")
-            .env("PAINCHAIN_CONNECTORS", "none")
-            .stdin(Stdio::null())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped());
-        for (k, v) in envs {
-            cmd.env(k, v);
-        }
-        let mut child = cmd.spawn().expect("spawn painchain");
-        let log = Arc::new(Mutex::new(Vec::new()));
-        for pipe in [
-            Box::new(child.stdout.take().unwrap()) as Box<dyn std::io::Read + Send>,
-            Box::new(child.stderr.take().unwrap()),
-        ] {
-            let log = log.clone();
-            std::thread::spawn(move || {
-                for line in BufReader::new(pipe).lines().map_while(Result::ok) {
-                    log.lock().unwrap().push(line);
-                }
-            });
-        }
-        Proc { name, child, log }
-    }
-
-    fn log(&self) -> String {
-        format!(
-            "--- {} ---\n{}",
-            self.name,
-            self.log.lock().unwrap().join("\n")
-        )
-    }
-
-    fn signal(&self, sig: i32) {
-        // SAFETY: signalling our own child.
-        unsafe {
-            libc::kill(self.child.id() as i32, sig);
-        }
-    }
-
-    fn wait(&mut self, timeout: Duration) -> std::process::ExitStatus {
-        let start = Instant::now();
-        loop {
-            if let Some(s) = self.child.try_wait().unwrap() {
-                return s;
-            }
-            assert!(
-                start.elapsed() < timeout,
-                "{} did not exit:\n{}",
-                self.name,
-                self.log()
-            );
-            std::thread::sleep(Duration::from_millis(50));
-        }
-    }
-
-    /// SIGTERM, and a clean exit.
-    fn stop(mut self) {
-        self.signal(libc::SIGTERM);
-        let s = self.wait(Duration::from_secs(30));
-        assert!(s.success(), "{} exit {s:?}\n{}", self.name, self.log());
-    }
-}
-
-impl Drop for Proc {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
+mod common;
+use common::{free_port, Proc, BIN};
 
 struct Repo {
     repo: Repository,
@@ -519,6 +426,122 @@ async fn connector_gives_up_when_no_server_answers() {
         err.contains("could not register connector type `git`"),
         "{err}"
     );
+}
+
+/// The free tier's in-process connectors serve every tenant: with auth on,
+/// a git integration created in tenant `acme` is collected into `acme` (and
+/// only there), and its sync/test requests reach the connector.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn in_process_connectors_serve_every_tenant() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let data_s = data.to_str().unwrap();
+    let mut repo = Repo::init(&dir.path().join("acme-repo"));
+    repo.commit();
+    repo.commit();
+    let token = |tenant: &str| {
+        let out = Command::new(BIN)
+            .args([
+                "token",
+                "create",
+                "--local",
+                "--data-dir",
+                data_s,
+                "--name",
+                "t",
+            ])
+            .args(["--scope", "admin", "--tenant", tenant])
+            .env_remove("PAINCHAIN_DATABASE_URL")
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        format!("Bearer {}", String::from_utf8_lossy(&out.stdout).trim())
+    };
+    let acme = token("acme");
+    let other = token("default");
+    let port = free_port();
+    let server = Proc::spawn(
+        "serve",
+        &[
+            "serve",
+            "--bind",
+            &format!("127.0.0.1:{port}"),
+            "--data-dir",
+            data_s,
+        ],
+        &[("PAINCHAIN_CONNECTORS", "git")],
+    );
+    let base = server.base();
+    let c = reqwest::Client::new();
+    let r = c
+        .post(format!("{base}/api/integrations"))
+        .header("authorization", &acme)
+        .json(&json!({"type": "git", "name": "acme-repo", "config": {
+            "name": "acme-repo", "tags": ["acme"], "path": dir.path().join("acme-repo"),
+            "mode": "commit", "polling": {"interval": 1}}}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 201, "{}", r.text().await.unwrap());
+    let id = r.json::<Value>().await.unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let events = |t: &str| {
+        let req = c
+            .get(format!("{base}/api/events?integrationId={id}"))
+            .header("authorization", t);
+        async move { req.send().await.unwrap().json::<Value>().await.unwrap() }
+    };
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while events(&acme).await.as_array().unwrap().len() < 2 {
+        assert!(
+            Instant::now() < deadline,
+            "no events in acme\n{}",
+            server.log()
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    assert_eq!(
+        events(&other).await.as_array().unwrap().len(),
+        0,
+        "only in acme"
+    );
+
+    // The connection test is answered by the in-process connector.
+    let t: Value = c
+        .post(format!("{base}/api/integrations/{id}/test"))
+        .header("authorization", &acme)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(t["ok"], true, "{t}\n{}", server.log());
+    // A new commit arrives after a sync request.
+    repo.commit();
+    let r = c
+        .post(format!("{base}/api/integrations/{id}/sync"))
+        .header("authorization", &acme)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 202);
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while events(&acme).await.as_array().unwrap().len() < 3 {
+        assert!(
+            Instant::now() < deadline,
+            "commit not collected\n{}",
+            server.log()
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    server.stop();
 }
 
 #[test]

@@ -8,11 +8,7 @@
 //! Every wait is bounded; child processes are killed when dropped.
 
 use std::{
-    io::{BufRead, BufReader},
-    net::TcpListener,
     path::{Path, PathBuf},
-    process::{Child, Command, Stdio},
-    sync::{Arc, Mutex},
     time::{Duration, Instant},
 };
 
@@ -23,7 +19,9 @@ use wiremock::{
     Mock, MockServer, ResponseTemplate,
 };
 
-const BIN: &str = env!("CARGO_BIN_EXE_painchain");
+mod common;
+use common::{free_port, Proc};
+
 const SECRET: &str = "e2e-webhook-secret";
 const TOKEN: &str = "ghp_e2e_fake_token_0123456789";
 const REPO: &str = "github-slack/app";
@@ -31,70 +29,6 @@ const MERGED: &str = "pr:github-slack/app#36:merged";
 const OPENED: &str = "pr:github-slack/app#36:opened";
 
 // ---------------------------------------------------------------- processes
-
-struct Proc {
-    name: &'static str,
-    child: Child,
-    log: Arc<Mutex<Vec<String>>>,
-}
-
-impl Proc {
-    fn spawn(name: &'static str, args: &[&str], envs: &[(&str, &str)]) -> Proc {
-        let mut cmd = Command::new(BIN);
-        cmd.args(args)
-            .env_remove("PAINCHAIN_DATABASE_URL")
-            .env_remove("PAINCHAIN_TOKEN")
-            .env_remove("PAINCHAIN_SERVER")
-            .env_remove("PAINCHAIN_CONFIG")
-            .env_remove("PAINCHAIN_SECRET_KEY")
-            .env_remove("PAINCHAIN_SECRET_KEY_FILE")
-            .env("PAINCHAIN_LOG", "info")
-            .env("RUST_LOG", "info")
-            .stdin(Stdio::null())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped());
-        for (k, v) in envs {
-            cmd.env(k, v);
-        }
-        let mut child = cmd.spawn().expect("spawn painchain");
-        let log = Arc::new(Mutex::new(Vec::new()));
-        for pipe in [
-            Box::new(child.stdout.take().unwrap()) as Box<dyn std::io::Read + Send>,
-            Box::new(child.stderr.take().unwrap()),
-        ] {
-            let log = log.clone();
-            std::thread::spawn(move || {
-                for line in BufReader::new(pipe).lines().map_while(Result::ok) {
-                    log.lock().unwrap().push(line);
-                }
-            });
-        }
-        Proc { name, child, log }
-    }
-
-    fn log(&self) -> String {
-        format!(
-            "--- {} ---\n{}",
-            self.name,
-            self.log.lock().unwrap().join("\n")
-        )
-    }
-}
-
-impl Drop for Proc {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
 
 fn serve(data: &Path, port: u16, connectors: &str) -> Proc {
     Proc::spawn(
