@@ -344,12 +344,12 @@ impl Supervisor {
                 return;
             }
         };
+        // The first generation seen is reconciled too: an integration
+        // created between the start-up listing and this poll would otherwise
+        // wait for the next full refresh.
         if self.generation.as_deref() != Some(c.generation.as_str()) {
-            let first = self.generation.is_none();
             self.generation = Some(c.generation.clone());
-            if !first {
-                self.reconcile().await;
-            }
+            self.reconcile().await;
         }
         for id in &c.sync {
             match self.running.get(id) {

@@ -43,6 +43,9 @@ struct Fake {
     /// Serves `POST /api/integrations/:id/events` (events + cursor in one
     /// request); without it the route is missing, as on the seed's server.
     atomic: bool,
+    /// Added (with a generation bump) right after the first listing: an
+    /// integration created while the connector starts.
+    created_after_first_list: Option<Value>,
 }
 
 type S = Arc<Mutex<Fake>>;
@@ -57,7 +60,13 @@ async fn register(State(s): State<S>, Json(_): Json<Value>) -> Json<Value> {
 }
 
 async fn list(State(s): State<S>) -> Json<Value> {
-    Json(Value::Array(s.lock().unwrap().integrations.clone()))
+    let mut f = s.lock().unwrap();
+    let listed = Value::Array(f.integrations.clone());
+    if let Some(i) = f.created_after_first_list.take() {
+        f.integrations.push(i);
+        f.generation += 1;
+    }
+    Json(listed)
 }
 
 async fn heartbeat(State(s): State<S>) -> Json<Value> {
@@ -451,6 +460,30 @@ async fn resumes_from_the_saved_cursor_and_follows_changes() {
         vec!["a-3", "a-4", "b-0"],
         "nothing before the cursor re-sent"
     );
+}
+
+#[tokio::test]
+async fn an_integration_created_during_start_up_is_not_missed() {
+    let (url, s) = fake_server(Fake {
+        created_after_first_list: Some(integration("late", json!({"count": 1}))),
+        ..Default::default()
+    })
+    .await;
+    let mut c = cfg(&url);
+    // Only the control poll can notice it in time.
+    c.refresh_every = Duration::from_secs(3600);
+    let (tx, rx) = tokio::sync::oneshot::channel::<()>();
+    let h = tokio::spawn(Runtime::new(Arc::new(FakeConnector), c).run(async {
+        let _ = rx.await;
+    }));
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while cursor_of(&s.lock().unwrap(), "late") != Some(1) {
+        assert!(Instant::now() < deadline, "the late integration never ran");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    tx.send(()).unwrap();
+    h.await.unwrap().unwrap();
+    assert_eq!(s.lock().unwrap().stored, vec!["late-0"]);
 }
 
 #[tokio::test]
