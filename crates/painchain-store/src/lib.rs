@@ -14,10 +14,12 @@
 //! - Tests of other crates: feature `testing` ([`testing::PgTestDb`],
 //!   [`testing::TempSqlite`]).
 
+mod admin;
 mod batch;
 mod codec;
 mod common;
 mod error;
+mod event_reads;
 mod fts;
 pub mod model;
 #[cfg(all(test, feature = "testing"))]

@@ -1,7 +1,6 @@
 //! Requests for running connectors ("sync now", "test the connection"),
 //! queued by any replica and claimed by a connector's control poll on any
-//! replica. The SQL is written once: SQLite reads `$1`-style parameters in
-//! order of first appearance, as PostgreSQL numbers them.
+//! replica. The SQL runs through `crate::admin`, shared by both backends.
 
 use chrono::{DateTime, Utc};
 

@@ -1207,6 +1207,17 @@ async fn teams_crud_and_conflict(ctx: &Ctx) {
             .collect::<Vec<_>>(),
         ["platform", "web"]
     );
+    // Byte order on both engines, whatever PostgreSQL's collation.
+    let zeta = s.create_team(T, "Zeta", &[]).await.unwrap();
+    let names: Vec<String> = s
+        .list_teams(T)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|t| t.name)
+        .collect();
+    assert_eq!(names, ["Zeta", "platform", "web"]);
+    assert!(s.delete_team(T, &zeta.id).await.unwrap());
 
     let up = s
         .update_team(T, &web.id, Some("frontend"), Some(&["ui".to_string()]))

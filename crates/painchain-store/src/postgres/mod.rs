@@ -7,6 +7,9 @@ mod events;
 mod notify;
 mod write;
 
+#[cfg(all(test, feature = "testing"))]
+pub(crate) use events::bind;
+
 use std::time::Duration;
 
 use async_trait::async_trait;
@@ -20,18 +23,14 @@ use painchain_core::{
     Event, EventFilter, GroupBy, NewEvent,
 };
 use sqlx::{
-    postgres::{PgArguments, PgConnectOptions, PgPoolOptions},
-    query::Query,
-    PgPool, Postgres,
+    postgres::{PgConnectOptions, PgPoolOptions},
+    PgPool,
 };
 
 use crate::{
-    codec::nanos,
-    query::Arg,
-    requests::{self, ConnectorRequest},
-    writer::Writer,
-    ConnectorType, EventPage, GroupCount, HistogramBucket, InsertOutcome, IntegrationStatus,
-    NewToken, RemoteEvents, Result, Store, StoreError,
+    requests::ConnectorRequest, writer::Writer, ConnectorType, EventPage, GroupCount,
+    HistogramBucket, InsertOutcome, IntegrationStatus, NewToken, RemoteEvents, Result, Store,
+    StoreError,
 };
 
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/postgres");
@@ -90,19 +89,6 @@ impl PgStore {
     pub(crate) fn pool(&self) -> &PgPool {
         &self.pool
     }
-}
-
-pub(crate) fn bind<'q>(
-    mut q: Query<'q, Postgres, PgArguments>,
-    args: &'q [Arg],
-) -> Query<'q, Postgres, PgArguments> {
-    for a in args {
-        q = match a {
-            Arg::Text(s) => q.bind(s.as_str()),
-            Arg::Int(n) => q.bind(*n),
-        };
-    }
-    q
 }
 
 /// Errors a retry can cure: deadlock, serialization failure.
@@ -250,7 +236,13 @@ impl Store for PgStore {
     }
 
     async fn find_token(&self, secret_hash: &str) -> Result<Option<TokenInfo>> {
-        admin::find_token(&self.pool, secret_hash).await
+        let Some(info) = admin::find_token(&self.pool, secret_hash).await? else {
+            return Ok(None);
+        };
+        if !crate::common::needs_touch(&info) {
+            return Ok(Some(info));
+        }
+        admin::touch_token(&self.pool, info).await.map(Some)
     }
 
     async fn list_tokens(&self, tenant: Option<&str>) -> Result<Vec<TokenInfo>> {
@@ -280,11 +272,17 @@ impl Store for PgStore {
     }
 
     async fn create_integration(&self, i: &Integration) -> Result<()> {
-        admin::create_integration(&self.pool, i).await
+        let mut tx = self.pool.begin().await?;
+        let out = admin::create_integration(&mut tx, i).await?;
+        tx.commit().await?;
+        Ok(out)
     }
 
     async fn update_integration(&self, i: &Integration) -> Result<()> {
-        admin::update_integration(&self.pool, i).await
+        let mut tx = self.pool.begin().await?;
+        let out = admin::update_integration(&mut tx, i).await?;
+        tx.commit().await?;
+        Ok(out)
     }
 
     async fn get_integration(&self, tenant: &str, id: &str) -> Result<Option<Integration>> {
@@ -310,7 +308,10 @@ impl Store for PgStore {
     }
 
     async fn delete_integration(&self, tenant: &str, id: &str) -> Result<bool> {
-        admin::delete_integration(&self.pool, tenant, id).await
+        let mut tx = self.pool.begin().await?;
+        let out = admin::delete_integration(&mut tx, tenant, id).await?;
+        tx.commit().await?;
+        Ok(out)
     }
 
     async fn get_cursor(
@@ -348,20 +349,8 @@ impl Store for PgStore {
     }
 
     async fn create_connector_request(&self, r: &ConnectorRequest) -> Result<()> {
-        sqlx::query(requests::DELETE_OLD)
-            .bind(nanos(Utc::now() - requests::KEEP))
-            .execute(&self.pool)
-            .await?;
-        sqlx::query(requests::INSERT)
-            .bind(&r.id)
-            .bind(&r.tenant_id)
-            .bind(&r.integration_type)
-            .bind(&r.integration_id)
-            .bind(r.kind.as_str())
-            .bind(nanos(r.created_at))
-            .execute(&self.pool)
-            .await?;
-        Ok(())
+        let mut conn = self.pool.acquire().await?;
+        admin::create_connector_request(&mut conn, r).await
     }
 
     async fn claim_connector_requests(
@@ -370,22 +359,10 @@ impl Store for PgStore {
         integration_type: &str,
         since: DateTime<Utc>,
     ) -> Result<Vec<ConnectorRequest>> {
-        let open = sqlx::query(requests::ANY_OPEN)
-            .bind(integration_type)
-            .bind(nanos(since))
-            .fetch_optional(&self.pool)
-            .await?;
-        if open.is_none() {
+        if !admin::any_open_request(&self.pool, integration_type, since).await? {
             return Ok(Vec::new());
         }
-        let rows: Vec<requests::Row> = sqlx::query_as(&requests::claim_sql())
-            .bind(nanos(Utc::now()))
-            .bind(integration_type)
-            .bind(nanos(since))
-            .bind(tenant)
-            .fetch_all(&self.pool)
-            .await?;
-        Ok(rows.into_iter().map(Into::into).collect())
+        admin::claim_connector_requests(&self.pool, tenant, integration_type, since).await
     }
 
     async fn answer_connector_request(
@@ -395,16 +372,7 @@ impl Store for PgStore {
         id: &str,
         answer: std::result::Result<(), String>,
     ) -> Result<bool> {
-        let res = sqlx::query(requests::ANSWER)
-            .bind(nanos(Utc::now()))
-            .bind(answer.is_ok())
-            .bind(answer.err())
-            .bind(id)
-            .bind(tenant)
-            .bind(integration_type)
-            .execute(&self.pool)
-            .await?;
-        Ok(res.rows_affected() > 0)
+        admin::answer_connector_request(&self.pool, tenant, integration_type, id, answer).await
     }
 
     async fn get_connector_request(
@@ -412,11 +380,6 @@ impl Store for PgStore {
         tenant: &str,
         id: &str,
     ) -> Result<Option<ConnectorRequest>> {
-        let row: Option<requests::Row> = sqlx::query_as(&requests::get_sql())
-            .bind(tenant)
-            .bind(id)
-            .fetch_optional(&self.pool)
-            .await?;
-        Ok(row.map(Into::into))
+        admin::get_connector_request(&self.pool, tenant, id).await
     }
 }

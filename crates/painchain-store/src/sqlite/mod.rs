@@ -11,6 +11,9 @@ mod checkpoint;
 mod events;
 mod write;
 
+#[cfg(all(test, feature = "testing"))]
+pub(crate) use events::bind;
+
 use std::{path::Path, sync::Arc, time::Duration};
 
 use async_trait::async_trait;
@@ -23,22 +26,14 @@ use painchain_core::{
     Event, EventFilter, GroupBy, NewEvent,
 };
 use sqlx::{
-    query::Query,
-    sqlite::{
-        SqliteArguments, SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions,
-        SqliteSynchronous,
-    },
-    ConnectOptions, Connection, Sqlite, SqliteConnection, SqlitePool,
+    sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous},
+    ConnectOptions, Connection, SqliteConnection, SqlitePool,
 };
 use tokio::sync::{Mutex, MutexGuard};
 
 use crate::{
-    codec::nanos,
-    query::Arg,
-    requests::{self, ConnectorRequest},
-    writer::Writer,
-    ConnectorType, EventPage, GroupCount, HistogramBucket, InsertOutcome, IntegrationStatus,
-    NewToken, Result, Store, StoreError,
+    requests::ConnectorRequest, writer::Writer, ConnectorType, EventPage, GroupCount,
+    HistogramBucket, InsertOutcome, IntegrationStatus, NewToken, Result, Store, StoreError,
 };
 
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
@@ -142,19 +137,6 @@ impl std::ops::DerefMut for WriteGuard<'_> {
     fn deref_mut(&mut self) -> &mut SqliteConnection {
         self.0.as_mut().expect("checked in writer_conn")
     }
-}
-
-pub(crate) fn bind<'q>(
-    mut q: Query<'q, Sqlite, SqliteArguments<'q>>,
-    args: &'q [Arg],
-) -> Query<'q, Sqlite, SqliteArguments<'q>> {
-    for a in args {
-        q = match a {
-            Arg::Text(s) => q.bind(s.as_str()),
-            Arg::Int(n) => q.bind(*n),
-        };
-    }
-    q
 }
 
 /// Runs `body` inside `BEGIN IMMEDIATE ... COMMIT` on the write connection:
@@ -306,7 +288,7 @@ impl Store for SqliteStore {
 
     async fn create_team(&self, tenant: &str, name: &str, tags: &[String]) -> Result<Team> {
         let mut conn = self.writer_conn().await?;
-        admin::create_team(&mut conn, tenant, name, tags).await
+        admin::create_team(&mut *conn, tenant, name, tags).await
     }
 
     async fn update_team(
@@ -317,28 +299,28 @@ impl Store for SqliteStore {
         tags: Option<&[String]>,
     ) -> Result<Team> {
         let mut conn = self.writer_conn().await?;
-        admin::update_team(&mut conn, tenant, id, name, tags).await
+        admin::update_team(&mut *conn, tenant, id, name, tags).await
     }
 
     async fn delete_team(&self, tenant: &str, id: &str) -> Result<bool> {
         let mut conn = self.writer_conn().await?;
-        admin::delete_team(&mut conn, tenant, id).await
+        admin::delete_team(&mut *conn, tenant, id).await
     }
 
     async fn create_token(&self, token: &NewToken) -> Result<TokenInfo> {
         let mut conn = self.writer_conn().await?;
-        admin::create_token(&mut conn, token).await
+        admin::create_token(&mut *conn, token).await
     }
 
     async fn find_token(&self, secret_hash: &str) -> Result<Option<TokenInfo>> {
         let Some(info) = admin::find_token(&self.read, secret_hash).await? else {
             return Ok(None);
         };
-        if !admin::needs_touch(&info) {
+        if !crate::common::needs_touch(&info) {
             return Ok(Some(info));
         }
         let mut conn = self.writer_conn().await?;
-        admin::touch_token(&mut conn, info).await.map(Some)
+        admin::touch_token(&mut *conn, info).await.map(Some)
     }
 
     async fn list_tokens(&self, tenant: Option<&str>) -> Result<Vec<TokenInfo>> {
@@ -347,12 +329,12 @@ impl Store for SqliteStore {
 
     async fn revoke_token(&self, tenant: Option<&str>, id: &str) -> Result<bool> {
         let mut conn = self.writer_conn().await?;
-        admin::revoke_token(&mut conn, tenant, id).await
+        admin::revoke_token(&mut *conn, tenant, id).await
     }
 
     async fn upsert_connector_type(&self, t: &ConnectorType) -> Result<()> {
         let mut conn = self.writer_conn().await?;
-        admin::upsert_connector_type(&mut conn, t).await
+        admin::upsert_connector_type(&mut *conn, t).await
     }
 
     async fn list_connector_types(&self) -> Result<Vec<ConnectorType>> {
@@ -367,17 +349,17 @@ impl Store for SqliteStore {
 
     async fn touch_connector_type(&self, id: &str, at: DateTime<Utc>) -> Result<()> {
         let mut conn = self.writer_conn().await?;
-        admin::touch_connector_type(&mut conn, id, at).await
+        admin::touch_connector_type(&mut *conn, id, at).await
     }
 
     async fn create_integration(&self, i: &Integration) -> Result<()> {
         let mut conn = self.writer_conn().await?;
-        admin::create_integration(&mut conn, i).await
+        immediate_tx!(conn, |c| admin::create_integration(c, i).await)
     }
 
     async fn update_integration(&self, i: &Integration) -> Result<()> {
         let mut conn = self.writer_conn().await?;
-        admin::update_integration(&mut conn, i).await
+        immediate_tx!(conn, |c| admin::update_integration(c, i).await)
     }
 
     async fn get_integration(&self, tenant: &str, id: &str) -> Result<Option<Integration>> {
@@ -404,7 +386,7 @@ impl Store for SqliteStore {
 
     async fn delete_integration(&self, tenant: &str, id: &str) -> Result<bool> {
         let mut conn = self.writer_conn().await?;
-        admin::delete_integration(&mut conn, tenant, id).await
+        immediate_tx!(conn, |c| admin::delete_integration(c, tenant, id).await)
     }
 
     async fn get_cursor(
@@ -422,7 +404,7 @@ impl Store for SqliteStore {
         cursor: &serde_json::Value,
     ) -> Result<()> {
         let mut conn = self.writer_conn().await?;
-        admin::put_cursor(&mut conn, tenant, integration_id, cursor).await
+        admin::put_cursor(&mut *conn, tenant, integration_id, cursor).await
     }
 
     async fn get_integration_status(
@@ -440,25 +422,12 @@ impl Store for SqliteStore {
         status: &IntegrationStatus,
     ) -> Result<()> {
         let mut conn = self.writer_conn().await?;
-        admin::put_status(&mut conn, tenant, integration_id, status).await
+        admin::put_status(&mut *conn, tenant, integration_id, status).await
     }
 
     async fn create_connector_request(&self, r: &ConnectorRequest) -> Result<()> {
         let mut conn = self.writer_conn().await?;
-        sqlx::query(requests::DELETE_OLD)
-            .bind(nanos(Utc::now() - requests::KEEP))
-            .execute(&mut *conn)
-            .await?;
-        sqlx::query(requests::INSERT)
-            .bind(&r.id)
-            .bind(&r.tenant_id)
-            .bind(&r.integration_type)
-            .bind(&r.integration_id)
-            .bind(r.kind.as_str())
-            .bind(nanos(r.created_at))
-            .execute(&mut *conn)
-            .await?;
-        Ok(())
+        admin::create_connector_request(&mut conn, r).await
     }
 
     async fn claim_connector_requests(
@@ -467,23 +436,11 @@ impl Store for SqliteStore {
         integration_type: &str,
         since: DateTime<Utc>,
     ) -> Result<Vec<ConnectorRequest>> {
-        let open = sqlx::query(requests::ANY_OPEN)
-            .bind(integration_type)
-            .bind(nanos(since))
-            .fetch_optional(&self.read)
-            .await?;
-        if open.is_none() {
+        if !admin::any_open_request(&self.read, integration_type, since).await? {
             return Ok(Vec::new());
         }
         let mut conn = self.writer_conn().await?;
-        let rows: Vec<requests::Row> = sqlx::query_as(&requests::claim_sql())
-            .bind(nanos(Utc::now()))
-            .bind(integration_type)
-            .bind(nanos(since))
-            .bind(tenant)
-            .fetch_all(&mut *conn)
-            .await?;
-        Ok(rows.into_iter().map(Into::into).collect())
+        admin::claim_connector_requests(&mut *conn, tenant, integration_type, since).await
     }
 
     async fn answer_connector_request(
@@ -494,16 +451,7 @@ impl Store for SqliteStore {
         answer: std::result::Result<(), String>,
     ) -> Result<bool> {
         let mut conn = self.writer_conn().await?;
-        let res = sqlx::query(requests::ANSWER)
-            .bind(nanos(Utc::now()))
-            .bind(answer.is_ok())
-            .bind(answer.err())
-            .bind(id)
-            .bind(tenant)
-            .bind(integration_type)
-            .execute(&mut *conn)
-            .await?;
-        Ok(res.rows_affected() > 0)
+        admin::answer_connector_request(&mut *conn, tenant, integration_type, id, answer).await
     }
 
     async fn get_connector_request(
@@ -511,11 +459,6 @@ impl Store for SqliteStore {
         tenant: &str,
         id: &str,
     ) -> Result<Option<ConnectorRequest>> {
-        let row: Option<requests::Row> = sqlx::query_as(&requests::get_sql())
-            .bind(tenant)
-            .bind(id)
-            .fetch_optional(&self.read)
-            .await?;
-        Ok(row.map(Into::into))
+        admin::get_connector_request(&self.read, tenant, id).await
     }
 }
