@@ -2,6 +2,7 @@
 //! against SQLite and PostgreSQL (`PAINCHAIN_TEST_DATABASE_URL`; skipped with
 //! a notice when unset).
 
+#[macro_use]
 mod common;
 
 use std::{collections::HashSet, time::Duration};
@@ -11,27 +12,6 @@ use painchain_core::{integration::Integration, token::Scope};
 use painchain_server::testing::Backend;
 use reqwest::Method;
 use serde_json::{json, Value};
-
-macro_rules! both_backends {
-    ($($name:ident),* $(,)?) => {
-        mod sqlite {
-            $(
-                #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-                async fn $name() {
-                    super::$name(super::Backend::Sqlite).await
-                }
-            )*
-        }
-        mod postgres {
-            $(
-                #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-                async fn $name() {
-                    super::$name(super::Backend::Postgres).await
-                }
-            )*
-        }
-    };
-}
 
 both_backends!(
     validation_errors,

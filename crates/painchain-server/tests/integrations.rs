@@ -4,6 +4,9 @@
 //! validation, secrets encrypted at rest and redacted, tenant scoping,
 //! config-managed rows, status/cursor/heartbeat/test/sync, delete.
 
+#[macro_use]
+mod common;
+
 use std::time::Duration;
 
 use base64::{engine::general_purpose::STANDARD, Engine};
@@ -126,23 +129,6 @@ fn github_integration() -> Value {
         "name": "acme", "tags": ["backend"], "token": TOKEN,
         "webhook": {"secret": HOOK, "enabled": true}
     }})
-}
-
-macro_rules! both_backends {
-    ($($name:ident),* $(,)?) => {
-        mod sqlite {
-            $(
-                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-                async fn $name() { super::$name(super::Backend::Sqlite).await }
-            )*
-        }
-        mod postgres {
-            $(
-                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-                async fn $name() { super::$name(super::Backend::Postgres).await }
-            )*
-        }
-    };
 }
 
 both_backends!(

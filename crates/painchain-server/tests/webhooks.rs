@@ -4,6 +4,7 @@
 //! webhook fixtures. Signatures are computed here, independently of the
 //! connector's own HMAC code.
 
+#[macro_use]
 mod common;
 
 use std::{path::PathBuf, time::Duration};
@@ -14,27 +15,6 @@ use painchain_server::testing::Backend;
 use reqwest::Method;
 use serde_json::{json, Value};
 use sha2::{Digest, Sha256};
-
-macro_rules! both_backends {
-    ($($name:ident),* $(,)?) => {
-        mod sqlite {
-            $(
-                #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-                async fn $name() {
-                    super::$name(super::Backend::Sqlite).await
-                }
-            )*
-        }
-        mod postgres {
-            $(
-                #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-                async fn $name() {
-                    super::$name(super::Backend::Postgres).await
-                }
-            )*
-        }
-    };
-}
 
 both_backends!(
     signatures_are_the_authentication,

@@ -3,6 +3,29 @@
 
 #![allow(dead_code)]
 
+/// Expands each named `async fn(Backend)` into a test per store:
+/// `sqlite::name` and `postgres::name`.
+macro_rules! both_backends {
+    ($($name:ident),* $(,)?) => {
+        mod sqlite {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+                async fn $name() {
+                    super::$name(super::Backend::Sqlite).await
+                }
+            )*
+        }
+        mod postgres {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+                async fn $name() {
+                    super::$name(super::Backend::Postgres).await
+                }
+            )*
+        }
+    };
+}
+
 use painchain_server::testing::{Backend, TestServer};
 use reqwest::{header::HeaderMap, Method, StatusCode};
 use serde_json::{json, Value};
