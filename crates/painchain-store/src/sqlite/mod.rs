@@ -100,7 +100,11 @@ impl SqliteStore {
             )
             .await?;
         let write: WriteConn = Arc::new(Mutex::new(Some(conn)));
-        let writer = Writer::spawn(vec![write::SqliteWriter::new(write.clone(), path)]);
+        let writer = Writer::spawn_on_own_thread(
+            "painchain-sqlite-writer",
+            vec![write::SqliteWriter::new(write.clone(), path)],
+        )
+        .map_err(sqlx::Error::Io)?;
         Ok(SqliteStore {
             read,
             write,

@@ -8,7 +8,8 @@ use std::{
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
-use sqlx::{Row as _, SqliteConnection};
+use serde_json::json;
+use sqlx::SqliteConnection;
 
 use super::{immediate_tx, WriteConn};
 use crate::{
@@ -19,39 +20,34 @@ use crate::{
     InsertOutcome, Result, StoreError,
 };
 
-/// Multi-row statements are built for these row counts only, so a handful of
-/// statement shapes stay in the prepared-statement cache.
-const CHUNKS: [usize; 5] = [128, 32, 8, 2, 1];
-
-/// Splits `n` rows into `(start, len, shape index)` chunks.
-fn chunks(n: usize) -> Vec<(usize, usize, usize)> {
-    let mut out = Vec::new();
-    let mut start = 0;
-    for (shape, &size) in CHUNKS.iter().enumerate() {
-        while n - start >= size {
-            out.push((start, size, shape));
-            start += size;
-        }
-    }
-    out
-}
-
-fn values_sql(head: &str, cols: usize, rows: usize, tail: &str) -> String {
-    let tuple = format!("({})", vec!["?"; cols].join(","));
+/// Rows travel to SQLite as ONE JSON parameter per table, `[[col, ...],
+/// ...]`, unpacked by `json_each`: a statement per table and batch, whatever
+/// the batch size. Every statement is a round trip to the connection's
+/// worker thread; multi-row `VALUES` in a few fixed shapes took ~45 of them
+/// for a batch of 64 events, and under load the waits between them, not
+/// SQLite's work, set the pace.
+fn json_rows(head: &str, cols: usize, tail: &str) -> String {
+    let select: Vec<String> = (0..cols).map(|i| format!("value ->> {i}")).collect();
+    // `WHERE true` lets SQLite parse an upsert after INSERT ... SELECT.
     format!(
-        "{head} VALUES {}{tail}",
-        vec![tuple.as_str(); rows].join(",")
+        "{head} SELECT {} FROM json_each(?) WHERE true{tail}",
+        select.join(", ")
     )
 }
 
-/// Pre-built multi-row INSERT statements, one per chunk shape.
+/// One argument holding every row of a statement built by [`json_rows`].
+fn rows_param(rows: Vec<serde_json::Value>) -> String {
+    to_json(&rows)
+}
+
+/// The insert statements, one per table.
 struct Statements {
-    events: Vec<String>,
-    fts: Vec<String>,
-    tags: Vec<String>,
-    refs: Vec<String>,
-    projects: Vec<String>,
-    rollups: Vec<String>,
+    events: String,
+    rollups: String,
+    /// The side rows of inserted events: full-text, tags, refs, projects and
+    /// rollups, five statements sent as one (SQLite binds the parameters
+    /// across them in order), so one round trip.
+    side: String,
 }
 
 /// Merges two sorted JSON string arrays of a project row; a no-op (no JSON
@@ -67,32 +63,25 @@ fn merge_list(col: &str) -> String {
 
 impl Statements {
     fn new() -> Self {
-        let shape = |head: &str, cols, tail: &str| {
-            CHUNKS
-                .iter()
-                .map(|&n| values_sql(head, cols, n, tail))
-                .collect()
-        };
-        Statements {
-            events: shape(
-                "INSERT INTO events (id, tenant_id, ts, created_at, title, connector, project, \
-                 external_id, integration_id, data, tags, kind, status, url, actor, environment, \
-                 service, refs, extra)",
-                19,
-                " ON CONFLICT DO NOTHING RETURNING id, seq",
-            ),
-            fts: shape("INSERT INTO events_fts (rowid, body)", 2, ""),
-            tags: shape(
+        let rollups = json_rows(
+            "INSERT INTO event_rollups (tenant_id, lvl, bucket, project, connector, n)",
+            6,
+            " ON CONFLICT (tenant_id, lvl, bucket, project, connector) \
+             DO UPDATE SET n = n + excluded.n",
+        );
+        let side = [
+            json_rows("INSERT INTO events_fts (rowid, body)", 2, ""),
+            json_rows(
                 "INSERT OR IGNORE INTO event_tags (event_seq, tag, tenant_id, ts)",
                 4,
                 "",
             ),
-            refs: shape(
+            json_rows(
                 "INSERT OR IGNORE INTO event_refs (event_seq, ref_type, value, tenant_id)",
                 4,
                 "",
             ),
-            projects: shape(
+            json_rows(
                 "INSERT INTO projects (tenant_id, name, id, connector, connectors, tags, \
                  event_count, last_event_ts, created_at)",
                 9,
@@ -105,12 +94,19 @@ impl Statements {
                     merge_list("tags")
                 ),
             ),
-            rollups: shape(
-                "INSERT INTO event_rollups (tenant_id, lvl, bucket, project, connector, n)",
-                6,
-                " ON CONFLICT (tenant_id, lvl, bucket, project, connector) \
-                 DO UPDATE SET n = n + excluded.n",
+            rollups.clone(),
+        ]
+        .join(";\n");
+        Statements {
+            events: json_rows(
+                "INSERT INTO events (id, tenant_id, ts, created_at, title, connector, project, \
+                 external_id, integration_id, data, tags, kind, status, url, actor, environment, \
+                 service, refs, extra)",
+                19,
+                " ON CONFLICT DO NOTHING",
             ),
+            rollups,
+            side,
         }
     }
 }
@@ -147,24 +143,29 @@ impl BatchWriter for SqliteWriter {
         let sql = &*STATEMENTS;
         // Commit without fsync; the writer answers callers only after
         // `deferred_sync` flushed the WAL. The connection goes back to FULL
-        // for the other (rare) writes that share it.
-        sqlx::query("PRAGMA synchronous = NORMAL")
+        // for the other (rare) writes that share it. Each pair of statements
+        // goes in one call: one round trip to the worker thread.
+        sqlx::query("PRAGMA synchronous = NORMAL; BEGIN IMMEDIATE")
             .execute(&mut *conn)
             .await?;
-        let results = immediate_tx!(conn, |c| {
-            let results = if plan.rows.is_empty() {
-                Vec::new()
-            } else {
-                insert_plan(c, sql, &plan).await?
-            };
-            for ((tenant, integration), cursor) in &plan.cursors {
-                super::admin::put_cursor(&mut *c, tenant, integration, cursor).await?;
-            }
-            Ok(results)
-        });
-        sqlx::query("PRAGMA synchronous = FULL")
-            .execute(&mut *conn)
-            .await?;
+        let written = write_plan(conn, sql, &plan).await;
+        let results = match written {
+            Ok(results) => match sqlx::query("COMMIT; PRAGMA synchronous = FULL")
+                .execute(&mut *conn)
+                .await
+            {
+                Ok(_) => Ok(results),
+                Err(e) => Err(e.into()),
+            },
+            Err(e) => Err(e),
+        };
+        if results.is_err() {
+            // Whatever failed, leave no transaction open and FULL restored.
+            let _ = sqlx::query("ROLLBACK").execute(&mut *conn).await;
+            sqlx::query("PRAGMA synchronous = FULL")
+                .execute(&mut *conn)
+                .await?;
+        }
         Ok(plan.outcomes(&results?))
     }
 
@@ -177,6 +178,23 @@ impl BatchWriter for SqliteWriter {
     }
 }
 
+/// The plan's events and cursors, inside the caller's transaction.
+async fn write_plan(
+    c: &mut SqliteConnection,
+    sql: &Statements,
+    plan: &Plan<'_>,
+) -> Result<Vec<RowResult>> {
+    let results = if plan.rows.is_empty() {
+        Vec::new()
+    } else {
+        insert_plan(c, sql, plan).await?
+    };
+    for ((tenant, integration), cursor) in &plan.cursors {
+        super::admin::put_cursor(&mut *c, tenant, integration, cursor).await?;
+    }
+    Ok(results)
+}
+
 async fn insert_plan(
     c: &mut SqliteConnection,
     sql: &Statements,
@@ -184,35 +202,53 @@ async fn insert_plan(
 ) -> Result<Vec<RowResult>> {
     let rows = &plan.rows;
     let mut seqs: HashMap<String, i64> = HashMap::with_capacity(rows.len());
-    for (start, len, shape) in chunks(rows.len()) {
-        let mut q = sqlx::query(&sql.events[shape]);
-        for r in &rows[start..start + len] {
+    let params = rows
+        .iter()
+        .map(|r| {
             let e = r.ev;
-            q = q
-                .bind(r.id.as_str())
-                .bind(r.tenant)
-                .bind(r.ts)
-                .bind(plan.created_at)
-                .bind(e.title.as_str())
-                .bind(e.connector.as_str())
-                .bind(e.project.as_str())
-                .bind(e.external_id.as_deref())
-                .bind(e.integration_id.as_deref())
-                .bind(r.data.as_str())
-                .bind(r.tags.as_str())
-                .bind(e.kind.as_deref())
-                .bind(e.status.as_deref())
-                .bind(e.url.as_deref())
-                .bind(e.actor.as_deref())
-                .bind(e.environment.as_deref())
-                .bind(e.service.as_deref())
-                .bind(r.refs.as_str())
-                .bind(r.extra.as_str());
-        }
-        for row in q.fetch_all(&mut *c).await? {
-            seqs.insert(row.try_get(0)?, row.try_get(1)?);
-        }
-    }
+            json!([
+                r.id,
+                r.tenant,
+                r.ts,
+                plan.created_at,
+                e.title,
+                e.connector,
+                e.project,
+                e.external_id,
+                e.integration_id,
+                r.data,
+                r.tags,
+                e.kind,
+                e.status,
+                e.url,
+                e.actor,
+                e.environment,
+                e.service,
+                r.refs,
+                r.extra
+            ])
+        })
+        .collect();
+    // The new rows' seqs come back as ONE row: `RETURNING` would send each
+    // row through the worker thread's channel, a wake-up apiece. Within this
+    // write transaction nobody else inserts, so they are the seqs above the
+    // current maximum.
+    let before: i64 = sqlx::query_scalar("SELECT COALESCE(MAX(seq), 0) FROM events")
+        .fetch_one(&mut *c)
+        .await?;
+    sqlx::query(&sql.events)
+        .bind(rows_param(params))
+        .execute(&mut *c)
+        .await?;
+    let new_rows: String = sqlx::query_scalar(
+        "SELECT json_group_array(json_array(id, seq)) FROM events WHERE seq > ?",
+    )
+    .bind(before)
+    .fetch_one(&mut *c)
+    .await?;
+    let new_rows: Vec<(String, i64)> = serde_json::from_str(&new_rows)
+        .map_err(|e| StoreError::Corrupt(format!("new event seqs: {e}")))?;
+    seqs.extend(new_rows);
 
     let mut results = Vec::with_capacity(rows.len());
     for r in rows {
@@ -248,62 +284,53 @@ async fn insert_plan(
             RowResult::Existing { .. } => None,
         })
         .collect();
-    for (start, len, shape) in chunks(inserted.len()) {
-        let mut q = sqlx::query(&sql.fts[shape]);
-        for (seq, r) in &inserted[start..start + len] {
-            q = q.bind(*seq).bind(format!("{}\n{}", r.ev.title, r.data));
-        }
-        q.execute(&mut *c).await?;
-    }
-    let tags: Vec<(i64, &str, &str, i64)> = inserted
+    let fts: Vec<serde_json::Value> = inserted
+        .iter()
+        .map(|(seq, r)| json!([seq, format!("{}\n{}", r.ev.title, r.data)]))
+        .collect();
+    let tags: Vec<serde_json::Value> = inserted
         .iter()
         .flat_map(|(seq, r)| {
             r.unique_tags()
                 .into_iter()
-                .map(move |t| (*seq, t, r.tenant, r.ts))
+                .map(move |t| json!([seq, t, r.tenant, r.ts]))
         })
         .collect();
-    for (start, len, shape) in chunks(tags.len()) {
-        let mut q = sqlx::query(&sql.tags[shape]);
-        for (seq, tag, tenant, ts) in &tags[start..start + len] {
-            q = q.bind(*seq).bind(*tag).bind(*tenant).bind(*ts);
-        }
-        q.execute(&mut *c).await?;
-    }
-    let refs: Vec<(i64, &str, &str, &str)> = inserted
+    let refs: Vec<serde_json::Value> = inserted
         .iter()
         .flat_map(|(seq, r)| {
             r.unique_refs()
                 .into_iter()
-                .map(move |(t, v)| (*seq, t, v, r.tenant))
+                .map(move |(t, v)| json!([seq, t, v, r.tenant]))
         })
         .collect();
-    for (start, len, shape) in chunks(refs.len()) {
-        let mut q = sqlx::query(&sql.refs[shape]);
-        for (seq, t, v, tenant) in &refs[start..start + len] {
-            q = q.bind(*seq).bind(*t).bind(*v).bind(*tenant);
-        }
-        q.execute(&mut *c).await?;
+    let projects: Vec<serde_json::Value> = project_deltas(rows, &results)
+        .iter()
+        .map(|d| {
+            json!([
+                d.tenant,
+                d.name,
+                project_id(d.connector, d.name),
+                d.connector,
+                to_json(&d.connectors),
+                to_json(&d.tags),
+                d.count,
+                d.last_ts,
+                plan.created_at
+            ])
+        })
+        .collect();
+    let rollups: Vec<serde_json::Value> = rollup::insert_deltas(rows, &results)
+        .iter()
+        .map(|((tenant, lvl, bucket, project, connector), n)| {
+            json!([tenant, lvl, bucket, project, connector, n])
+        })
+        .collect();
+    let mut q = sqlx::query(&sql.side);
+    for rows in [fts, tags, refs, projects, rollups] {
+        q = q.bind(rows_param(rows));
     }
-
-    let deltas = project_deltas(rows, &results);
-    for (start, len, shape) in chunks(deltas.len()) {
-        let mut q = sqlx::query(&sql.projects[shape]);
-        for d in &deltas[start..start + len] {
-            q = q
-                .bind(d.tenant)
-                .bind(d.name)
-                .bind(project_id(d.connector, d.name))
-                .bind(d.connector)
-                .bind(to_json(&d.connectors))
-                .bind(to_json(&d.tags))
-                .bind(d.count)
-                .bind(d.last_ts)
-                .bind(plan.created_at);
-        }
-        q.execute(&mut *c).await?;
-    }
-    apply_rollups(c, sql, &rollup::insert_deltas(rows, &results)).await?;
+    q.execute(&mut *c).await?;
     Ok(results)
 }
 
@@ -313,19 +340,16 @@ async fn apply_rollups(
     sql: &Statements,
     deltas: &[(RollupKey<'_>, i64)],
 ) -> Result<()> {
-    for (start, len, shape) in chunks(deltas.len()) {
-        let mut q = sqlx::query(&sql.rollups[shape]);
-        for ((tenant, lvl, bucket, project, connector), n) in &deltas[start..start + len] {
-            q = q
-                .bind(*tenant)
-                .bind(*lvl)
-                .bind(*bucket)
-                .bind(*project)
-                .bind(*connector)
-                .bind(*n);
-        }
-        q.execute(&mut *c).await?;
-    }
+    let rows = deltas
+        .iter()
+        .map(|((tenant, lvl, bucket, project, connector), n)| {
+            json!([tenant, lvl, bucket, project, connector, n])
+        })
+        .collect();
+    sqlx::query(&sql.rollups)
+        .bind(rows_param(rows))
+        .execute(&mut *c)
+        .await?;
     if deltas.iter().any(|(_, n)| *n < 0) {
         for chunk in deltas.chunks(100) {
             let sql = format!(
