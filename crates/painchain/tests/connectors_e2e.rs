@@ -69,6 +69,19 @@ struct Api {
 }
 
 impl Api {
+    /// Every request carries `authorization` (e.g. `Bearer pc_...`).
+    fn authed(base: &str, authorization: &str) -> Api {
+        let mut headers = reqwest::header::HeaderMap::new();
+        headers.insert("authorization", authorization.parse().unwrap());
+        Api {
+            base: base.to_string(),
+            c: reqwest::Client::builder()
+                .default_headers(headers)
+                .build()
+                .unwrap(),
+        }
+    }
+
     async fn get(&self, path: &str) -> Option<Value> {
         let r = self
             .c
@@ -476,10 +489,11 @@ async fn in_process_connectors_serve_every_tenant() {
         &[("PAINCHAIN_CONNECTORS", "git")],
     );
     let base = server.base();
-    let c = reqwest::Client::new();
-    let r = c
+    let acme = Api::authed(&base, &acme);
+    let other = Api::authed(&base, &other);
+    let r = acme
+        .c
         .post(format!("{base}/api/integrations"))
-        .header("authorization", &acme)
         .json(&json!({"type": "git", "name": "acme-repo", "config": {
             "name": "acme-repo", "tags": ["acme"], "path": dir.path().join("acme-repo"),
             "mode": "commit", "polling": {"interval": 1}}}))
@@ -491,31 +505,17 @@ async fn in_process_connectors_serve_every_tenant() {
         .as_str()
         .unwrap()
         .to_string();
-    let events = |t: &str| {
-        let req = c
-            .get(format!("{base}/api/events?integrationId={id}"))
-            .header("authorization", t);
-        async move { req.send().await.unwrap().json::<Value>().await.unwrap() }
-    };
-    let deadline = Instant::now() + Duration::from_secs(30);
-    while events(&acme).await.as_array().unwrap().len() < 2 {
-        assert!(
-            Instant::now() < deadline,
-            "no events in acme\n{}",
-            server.log()
-        );
-        tokio::time::sleep(Duration::from_millis(200)).await;
-    }
-    assert_eq!(
-        events(&other).await.as_array().unwrap().len(),
-        0,
-        "only in acme"
-    );
+    acme.expect_events(&id, 2, 30, &[&server]).await;
+    let in_other = other
+        .get(&format!("/api/events?integrationId={id}"))
+        .await
+        .unwrap();
+    assert_eq!(in_other.as_array().unwrap().len(), 0, "only in acme");
 
     // The connection test is answered by the in-process connector.
-    let t: Value = c
+    let t: Value = acme
+        .c
         .post(format!("{base}/api/integrations/{id}/test"))
-        .header("authorization", &acme)
         .send()
         .await
         .unwrap()
@@ -525,22 +525,14 @@ async fn in_process_connectors_serve_every_tenant() {
     assert_eq!(t["ok"], true, "{t}\n{}", server.log());
     // A new commit arrives after a sync request.
     repo.commit();
-    let r = c
+    let r = acme
+        .c
         .post(format!("{base}/api/integrations/{id}/sync"))
-        .header("authorization", &acme)
         .send()
         .await
         .unwrap();
     assert_eq!(r.status(), 202);
-    let deadline = Instant::now() + Duration::from_secs(30);
-    while events(&acme).await.as_array().unwrap().len() < 3 {
-        assert!(
-            Instant::now() < deadline,
-            "commit not collected\n{}",
-            server.log()
-        );
-        tokio::time::sleep(Duration::from_millis(200)).await;
-    }
+    acme.expect_events(&id, 3, 30, &[&server]).await;
     server.stop();
 }
 

@@ -35,11 +35,6 @@ fn json_rows(head: &str, cols: usize, tail: &str) -> String {
     )
 }
 
-/// One argument holding every row of a statement built by [`json_rows`].
-fn rows_param(rows: Vec<serde_json::Value>) -> String {
-    to_json(&rows)
-}
-
 /// The insert statements, one per table.
 struct Statements {
     events: String,
@@ -148,17 +143,15 @@ impl BatchWriter for SqliteWriter {
         sqlx::query("PRAGMA synchronous = NORMAL; BEGIN IMMEDIATE")
             .execute(&mut *conn)
             .await?;
-        let written = write_plan(conn, sql, &plan).await;
-        let results = match written {
-            Ok(results) => match sqlx::query("COMMIT; PRAGMA synchronous = FULL")
+        let mut results = write_plan(conn, sql, &plan).await;
+        if results.is_ok() {
+            if let Err(e) = sqlx::query("COMMIT; PRAGMA synchronous = FULL")
                 .execute(&mut *conn)
                 .await
             {
-                Ok(_) => Ok(results),
-                Err(e) => Err(e.into()),
-            },
-            Err(e) => Err(e),
-        };
+                results = Err(e.into());
+            }
+        }
         if results.is_err() {
             // Whatever failed, leave no transaction open and FULL restored.
             let _ = sqlx::query("ROLLBACK").execute(&mut *conn).await;
@@ -202,7 +195,7 @@ async fn insert_plan(
 ) -> Result<Vec<RowResult>> {
     let rows = &plan.rows;
     let mut seqs: HashMap<String, i64> = HashMap::with_capacity(rows.len());
-    let params = rows
+    let params: Vec<serde_json::Value> = rows
         .iter()
         .map(|r| {
             let e = r.ev;
@@ -237,7 +230,7 @@ async fn insert_plan(
         .fetch_one(&mut *c)
         .await?;
     sqlx::query(&sql.events)
-        .bind(rows_param(params))
+        .bind(to_json(&params))
         .execute(&mut *c)
         .await?;
     let new_rows: String = sqlx::query_scalar(
@@ -328,7 +321,7 @@ async fn insert_plan(
         .collect();
     let mut q = sqlx::query(&sql.side);
     for rows in [fts, tags, refs, projects, rollups] {
-        q = q.bind(rows_param(rows));
+        q = q.bind(to_json(&rows));
     }
     q.execute(&mut *c).await?;
     Ok(results)
@@ -340,14 +333,14 @@ async fn apply_rollups(
     sql: &Statements,
     deltas: &[(RollupKey<'_>, i64)],
 ) -> Result<()> {
-    let rows = deltas
+    let rows: Vec<serde_json::Value> = deltas
         .iter()
         .map(|((tenant, lvl, bucket, project, connector), n)| {
             json!([tenant, lvl, bucket, project, connector, n])
         })
         .collect();
     sqlx::query(&sql.rollups)
-        .bind(rows_param(rows))
+        .bind(to_json(&rows))
         .execute(&mut *c)
         .await?;
     if deltas.iter().any(|(_, n)| *n < 0) {
