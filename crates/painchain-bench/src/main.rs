@@ -49,6 +49,12 @@ enum Cmd {
         #[arg(long, default_value_t = 200)]
         repeat: usize,
     },
+    /// Chains and investigations of the newest failures and deployments
+    /// (run `seed` first).
+    Investigate {
+        #[arg(long, default_value_t = 50)]
+        repeat: usize,
+    },
 }
 
 const CONNECTORS: &[&str] = &["github", "gitlab", "kubernetes", "git", "argocd"];
@@ -70,18 +76,30 @@ fn event(rng: &mut impl Rng, i: usize, run: u64, spread_days: i64) -> Value {
         .collect();
     let ts =
         chrono::Utc::now() - chrono::Duration::seconds(rng.gen_range(0..=spread_days * 86_400));
+    let service = project.trim_start_matches("acme/").to_string();
+    let kind = KINDS[rng.gen_range(0..KINDS.len())];
+    let mut refs = vec![
+        json!({"type": "commit", "value": sha}),
+        json!({"type": "version", "value": format!("v1.{}.{}", i % 100, i % 7)}),
+    ];
+    // Rollouts and failing pods of a service's Deployment: the chains
+    // `painchain-bench investigate` follows.
+    if kind == "service.deployed" || kind == "pod.failed" {
+        refs.push(json!({"type": "k8s", "value": format!("prod/acme/Deployment/{service}")}));
+    }
     json!({
         "title": format!("Deploy {project} #{i} to production"),
         "connector": connector,
         "project": project,
         "timestamp": ts.to_rfc3339(),
         "externalId": format!("bench-{run}-{i}"),
-        "kind": KINDS[rng.gen_range(0..KINDS.len())],
+        "kind": kind,
+        "service": service,
         "status": STATUSES[rng.gen_range(0..STATUSES.len())],
         "actor": format!("user{}", rng.gen_range(0..200)),
         "environment": if rng.gen_bool(0.5) { "production" } else { "staging" },
         "tags": [format!("team-{}", rng.gen_range(0..10)), "bench"],
-        "refs": [{"type": "commit", "value": sha}, {"type": "version", "value": format!("v1.{}.{}", i % 100, i % 7)}],
+        "refs": refs,
         "data": {
             "sha": sha,
             "branch": "main",
@@ -242,6 +260,72 @@ async fn query(cli: &Cli, repeat: usize) -> Result<()> {
     Ok(())
 }
 
+/// Times `/api/events/:id/chain` and `/api/investigate` on real ids: the
+/// newest failing pods and deployments of the seeded store.
+async fn investigate(cli: &Cli, repeat: usize) -> Result<()> {
+    let http = client(&cli.token)?;
+    let ids = |kind: &'static str| {
+        let http = http.clone();
+        let url = format!("{}/api/events?kind={kind}&limit=20", cli.server);
+        async move {
+            let v: Vec<Value> = http.get(&url).send().await?.json().await?;
+            anyhow::Ok(
+                v.iter()
+                    .filter_map(|e| e["id"].as_str().map(str::to_string))
+                    .collect::<Vec<_>>(),
+            )
+        }
+    };
+    let failures = ids("pod.failed").await?;
+    let deploys = ids("service.deployed").await?;
+    if failures.is_empty() || deploys.is_empty() {
+        bail!("no pod.failed/service.deployed events: run `painchain-bench seed` first");
+    }
+    let cases: Vec<(&str, Vec<String>)> = vec![
+        (
+            "chain of a failure",
+            failures
+                .iter()
+                .map(|id| format!("/api/events/{id}/chain"))
+                .collect(),
+        ),
+        (
+            "chain of a deploy",
+            deploys
+                .iter()
+                .map(|id| format!("/api/events/{id}/chain"))
+                .collect(),
+        ),
+        (
+            "investigate ?event=failure",
+            failures
+                .iter()
+                .map(|id| format!("/api/investigate?event={id}"))
+                .collect(),
+        ),
+        (
+            "investigate ?at=now&project",
+            vec!["/api/investigate?project=acme/service-7&environment=production".to_string()],
+        ),
+    ];
+    for (label, paths) in cases {
+        let mut lat = Vec::with_capacity(repeat);
+        for i in 0..repeat {
+            let url = format!("{}{}", cli.server, paths[i % paths.len()]);
+            let t = Instant::now();
+            let res = http.get(&url).send().await?;
+            let status = res.status();
+            res.bytes().await?;
+            if !status.is_success() {
+                bail!("{url}: {status}");
+            }
+            lat.push(t.elapsed());
+        }
+        report(label, lat);
+    }
+    Ok(())
+}
+
 #[tokio::main]
 async fn main() -> Result<()> {
     let cli = Cli::parse();
@@ -257,5 +341,6 @@ async fn main() -> Result<()> {
             concurrency,
         } => seed(&cli, events, batch, concurrency).await,
         Cmd::Query { repeat } => query(&cli, repeat).await,
+        Cmd::Investigate { repeat } => investigate(&cli, repeat).await,
     }
 }

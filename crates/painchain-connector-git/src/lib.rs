@@ -205,6 +205,8 @@ impl StreamingSource for GitSource {
             }
             if errors.is_empty() {
                 ctx.synced();
+            } else if errors.len() < self.cfg.repos.len() {
+                ctx.partial_error(errors.join("; "));
             } else {
                 ctx.error(errors.join("; "));
             }

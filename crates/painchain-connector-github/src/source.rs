@@ -136,7 +136,7 @@ impl StreamingSource for GithubSource {
                         }
                         match status {
                             None => ctx.synced(),
-                            Some(m) => ctx.error(m),
+                            Some(m) => ctx.partial_error(m),
                         }
                         // Rate limited: come back when it resets, not before.
                         pause = deferred.map(|until| {

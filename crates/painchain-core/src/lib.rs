@@ -7,6 +7,7 @@ pub mod event;
 pub mod filter;
 pub mod integration;
 pub mod kind;
+pub mod refs;
 pub mod team;
 pub mod time;
 pub mod token;

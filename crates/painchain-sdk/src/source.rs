@@ -122,7 +122,14 @@ pub struct SourceContext {
     delivery: Arc<dyn Deliver>,
     wake: watch::Receiver<u64>,
     stop: watch::Receiver<bool>,
+    /// Cycles that ended in [`error`](Self::error) since the last
+    /// [`synced`](Self::synced): [`idle`](Self::idle) backs off with them.
+    failures: u32,
 }
+
+/// The longest a failing integration waits between attempts (unless its
+/// own interval is longer, or someone asks for a sync).
+pub const MAX_FAILURE_BACKOFF: Duration = Duration::from_secs(300);
 
 impl SourceContext {
     pub fn new(
@@ -140,6 +147,7 @@ impl SourceContext {
             delivery,
             wake,
             stop,
+            failures: 0,
         }
     }
 
@@ -182,11 +190,24 @@ impl SourceContext {
         self.delivery.report(Report::Syncing);
     }
 
-    pub fn synced(&self) {
+    pub fn synced(&mut self) {
+        self.failures = 0;
         self.delivery.report(Report::Synced);
     }
 
-    pub fn error(&self, message: impl Into<String>) {
+    /// Reports a failed cycle; until the next [`synced`](Self::synced),
+    /// [`idle`](Self::idle) waits exponentially longer (a missing
+    /// repository must not be retried, and logged, every few seconds forever).
+    pub fn error(&mut self, message: impl Into<String>) {
+        self.failures = self.failures.saturating_add(1);
+        self.delivery.report(Report::Error(message.into()));
+    }
+
+    /// Reports that part of a cycle failed (one repository of several)
+    /// while the rest was collected: shown like an error, but without the
+    /// backoff of [`error`](Self::error), so the healthy part keeps its pace.
+    pub fn partial_error(&mut self, message: impl Into<String>) {
+        self.failures = 0;
         self.delivery.report(Report::Error(message.into()));
     }
 
@@ -195,10 +216,16 @@ impl SourceContext {
         self.delivery.report(Report::Detail(key.into(), value));
     }
 
-    /// Sleeps for the jittered interval, or less when a sync is requested or
-    /// the runtime stops.
+    /// Sleeps for the jittered interval — doubled for each failed cycle in a
+    /// row, up to [`MAX_FAILURE_BACKOFF`] — or less when a sync is requested
+    /// or the runtime stops.
     pub async fn idle(&mut self) -> Wake {
-        self.idle_for(jittered(self.interval)).await
+        self.idle_for(jittered(self.next_wait())).await
+    }
+
+    /// The wait before the next cycle, before jitter.
+    pub fn next_wait(&self) -> Duration {
+        failure_backoff(self.interval, self.failures)
     }
 
     /// Like [`idle`](Self::idle) with an explicit duration (e.g. a watch
@@ -227,6 +254,15 @@ impl SourceContext {
     pub async fn stopped(&mut self) {
         let _ = self.stop.wait_for(|s| *s).await;
     }
+}
+
+/// `interval` after a success or a first failure, then doubled for each
+/// further failure in a row (`interval × 2^(failures-1)`), capped at
+/// [`MAX_FAILURE_BACKOFF`] (or `interval` when that is longer).
+pub fn failure_backoff(interval: Duration, failures: u32) -> Duration {
+    let doublings = failures.saturating_sub(1).min(16);
+    let cap = MAX_FAILURE_BACKOFF.max(interval);
+    interval.saturating_mul(2u32.pow(doublings)).min(cap)
 }
 
 /// Runs a [`PollingSource`] as a stream: poll, emit, then wait for the
@@ -266,5 +302,117 @@ impl StreamingSource for PollingAdapter {
                 return Ok(());
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::{
+        atomic::{AtomicU32, Ordering},
+        Mutex,
+    };
+
+    use super::*;
+
+    #[test]
+    fn failures_double_the_wait_up_to_a_cap() {
+        let i = Duration::from_secs(5);
+        assert_eq!(failure_backoff(i, 0), i);
+        assert_eq!(failure_backoff(i, 1), i);
+        assert_eq!(failure_backoff(i, 2), Duration::from_secs(10));
+        assert_eq!(failure_backoff(i, 4), Duration::from_secs(40));
+        assert_eq!(failure_backoff(i, 10), MAX_FAILURE_BACKOFF);
+        assert_eq!(failure_backoff(i, u32::MAX), MAX_FAILURE_BACKOFF);
+        let long = Duration::from_secs(3600);
+        assert_eq!(
+            failure_backoff(long, 4),
+            long,
+            "never shorter than the interval"
+        );
+    }
+
+    #[derive(Default)]
+    struct Recorder(Mutex<Vec<Report>>);
+
+    #[async_trait]
+    impl Deliver for Recorder {
+        async fn deliver(&self, _: Vec<NewEvent>, _: Option<Value>) -> Result<(), Stopped> {
+            Ok(())
+        }
+        fn report(&self, report: Report) {
+            self.0.lock().unwrap().push(report);
+        }
+    }
+
+    /// Fails its first `fail` polls, then succeeds.
+    struct Flaky {
+        polls: Arc<AtomicU32>,
+        fail: u32,
+    }
+
+    #[async_trait]
+    impl PollingSource for Flaky {
+        async fn poll(&mut self, _: Option<Value>) -> anyhow::Result<Batch> {
+            let n = self.polls.fetch_add(1, Ordering::SeqCst);
+            if n < self.fail {
+                anyhow::bail!("/path/to/repo is not a readable git repository");
+            }
+            Ok(Batch::default())
+        }
+    }
+
+    fn spec() -> Arc<IntegrationSpec> {
+        Arc::new(
+            serde_json::from_value(serde_json::json!({
+                "id": "i1", "tenantId": "default", "type": "t", "name": "n", "config": {}
+            }))
+            .unwrap(),
+        )
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_failing_source_backs_off_and_recovers_its_pace() {
+        let polls = Arc::new(AtomicU32::new(0));
+        let rec = Arc::new(Recorder::default());
+        let (_wake_tx, wake) = watch::channel(0);
+        let (stop_tx, stop) = watch::channel(false);
+        let ctx = SourceContext::new(
+            spec(),
+            None,
+            Duration::from_secs(1),
+            rec.clone(),
+            wake,
+            stop,
+        );
+        let source = Source::polling(Flaky {
+            polls: polls.clone(),
+            fail: 6,
+        })
+        .into_streaming();
+        let task = tokio::spawn(source.run(ctx));
+
+        // Six failures wait ~1+2+4+8+16 s, then 32 s before the seventh
+        // poll succeeds: without backoff a 1 s interval would have polled ~60
+        // times in the first minute.
+        tokio::time::sleep(Duration::from_secs(60)).await;
+        let failing = polls.load(Ordering::SeqCst);
+        assert!(
+            (4..=7).contains(&failing),
+            "{failing} polls in the first minute"
+        );
+
+        // Once it succeeds, back to the 1 s interval.
+        tokio::time::sleep(Duration::from_secs(40)).await;
+        let before = polls.load(Ordering::SeqCst);
+        tokio::time::sleep(Duration::from_secs(10)).await;
+        let healthy = polls.load(Ordering::SeqCst) - before;
+        assert!(
+            (8..=12).contains(&healthy),
+            "{healthy} polls in 10 s once healthy"
+        );
+        assert!(rec.0.lock().unwrap().contains(&Report::Synced));
+
+        stop_tx.send(true).unwrap();
+        task.await.unwrap().unwrap();
     }
 }

@@ -26,6 +26,9 @@ use crate::{api, state::AppState};
         api::events::get_event,
         api::stream::stream_events,
         api::timeline::timeline,
+        api::investigate::event_chain,
+        api::investigate::event_contents,
+        api::investigate::investigate_route,
         api::projects::list_projects,
         api::teams::list_teams,
         api::teams::create_team,
@@ -67,6 +70,7 @@ use crate::{api, state::AppState};
     security(("bearer" = [])),
     tags(
         (name = "events", description = "Ingest and query change events"),
+        (name = "investigate", description = "Change chains, deploy contents and ranked suspects for an incident"),
         (name = "projects"), (name = "teams"), (name = "tokens", description = "Admin only"),
         (name = "service", description = "Liveness and readiness"),
         (name = "integrations", description = "Connector types and their configured instances; reads need `read`, creating/editing/deleting `admin`, registering types and `{lastSync}` updates `ingest`"),

@@ -36,11 +36,14 @@ impl Row<'_> {
         self.ev.tags.iter().map(String::as_str).collect()
     }
 
-    pub fn unique_refs(&self) -> BTreeSet<(&str, &str)> {
+    /// Refs under every key they match by (`painchain_core::refs`), so a
+    /// short sha finds the full one with an exact index lookup.
+    pub fn unique_refs(&self) -> BTreeSet<(String, String)> {
         self.ev
             .refs
             .iter()
-            .map(|r| (r.ref_type.as_str(), r.value.as_str()))
+            .flat_map(painchain_core::refs::match_keys)
+            .map(|r| (r.ref_type, r.value))
             .collect()
     }
 }

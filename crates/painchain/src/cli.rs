@@ -32,6 +32,13 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Rank the changes most likely to have caused an incident.
+    Investigate {
+        #[command(flatten)]
+        server: ServerArgs,
+        #[command(flatten)]
+        args: InvestigateArgs,
+    },
     /// Create, list and revoke API tokens.
     #[command(subcommand)]
     Token(TokenCommand),
@@ -78,6 +85,33 @@ pub struct ServeArgs {
     /// Log filter, e.g. `info` or `debug`.
     #[arg(long, value_name = "FILTER")]
     pub log_level: Option<String>,
+}
+
+#[derive(Args, Debug, Clone, Default)]
+pub struct InvestigateArgs {
+    /// When it broke (RFC 3339, seconds optional: 2026-01-10T14:03Z) [default: now].
+    #[arg(long)]
+    pub at: Option<String>,
+    /// An incident or failure event id instead of --at (its time, service, environment).
+    #[arg(long)]
+    pub event: Option<String>,
+    /// How far back to look (30m, 2h, 1d; at most 30d) [default: 2h].
+    #[arg(long)]
+    pub window: Option<String>,
+    #[arg(long)]
+    pub service: Option<String>,
+    #[arg(long)]
+    pub environment: Option<String>,
+    #[arg(long)]
+    pub project: Vec<String>,
+    #[arg(long)]
+    pub tag: Vec<String>,
+    /// Team name: expands to the team's tags.
+    #[arg(long)]
+    pub team: Vec<String>,
+    /// Print the server's JSON.
+    #[arg(long)]
+    pub json: bool,
 }
 
 /// How to reach a running server.

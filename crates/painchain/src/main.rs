@@ -8,6 +8,7 @@ mod cli;
 mod client;
 mod connectors;
 mod events;
+mod investigate;
 mod serve;
 mod table;
 mod tokens;
@@ -58,6 +59,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             json,
         }) => events::tail(&server, &filter, json).await?,
         Command::Projects { server, json } => events::projects(&server, json).await?,
+        Command::Investigate { server, args } => investigate::run(&server, &args).await?,
         Command::Token(TokenCommand::Create {
             server,
             name,

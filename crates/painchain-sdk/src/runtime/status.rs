@@ -28,8 +28,17 @@ struct Inner {
     details: serde_json::Map<String, serde_json::Value>,
 }
 
+/// What a report changed that is worth a log line: a failing integration
+/// logs when it starts failing (or fails differently) and when it
+/// recovers, not on every retry.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Transition {
+    Failing(String),
+    Recovered,
+}
+
 impl StatusState {
-    pub fn apply(&self, r: &Report) {
+    pub fn apply(&self, r: &Report) -> Option<Transition> {
         let mut i = self.inner.lock().unwrap();
         let before = (i.state, i.last_error.clone(), i.last_sync_at.is_none());
         match r {
@@ -60,6 +69,13 @@ impl StatusState {
         let first_sync = before.2 && i.last_sync_at.is_some();
         if state_changed || first_sync || before.1 != i.last_error {
             self.dirty.store(true, Ordering::Relaxed);
+        }
+        match (&i.last_error, &before.1) {
+            (Some(now), prev) if prev.as_ref() != Some(now) => {
+                Some(Transition::Failing(now.clone()))
+            }
+            (None, Some(_)) => Some(Transition::Recovered),
+            _ => None,
         }
     }
 
@@ -120,5 +136,27 @@ mod tests {
         assert_eq!(details["rateLimit"], json!({"remaining": 9}), "latest wins");
         assert_eq!(details["duplicates"], json!(1));
         assert_eq!(details["skipped"], json!(0));
+    }
+
+    #[test]
+    fn a_repeating_error_is_one_transition_and_a_recovery_another() {
+        let s = StatusState::default();
+        assert_eq!(s.apply(&Report::Syncing), None);
+        let err = || Report::Error("/path/to/repo is not a readable git repository".into());
+        assert!(matches!(s.apply(&err()), Some(Transition::Failing(_))));
+        for _ in 0..5 {
+            assert_eq!(s.apply(&Report::Syncing), None);
+            assert_eq!(
+                s.apply(&err()),
+                None,
+                "same failure again: nothing new to log"
+            );
+        }
+        assert!(matches!(
+            s.apply(&Report::Error("another failure".into())),
+            Some(Transition::Failing(m)) if m == "another failure"
+        ));
+        assert_eq!(s.apply(&Report::Synced), Some(Transition::Recovered));
+        assert_eq!(s.apply(&Report::Synced), None);
     }
 }

@@ -10,7 +10,7 @@ use painchain_core::NewEvent;
 use serde_json::Value;
 use tokio::{sync::watch, task::JoinHandle};
 
-use super::StatusState;
+use super::{status::Transition, StatusState};
 use crate::{
     client::Client,
     connector::{poll_interval, Connector, IntegrationSpec},
@@ -229,9 +229,10 @@ impl Deliver for Delivery {
     }
 
     fn report(&self, report: Report) {
-        if let Report::Error(e) = &report {
-            tracing::warn!(error = %e, "collection error");
+        match self.status.apply(&report) {
+            Some(Transition::Failing(e)) => tracing::warn!(error = %e, "collection failing"),
+            Some(Transition::Recovered) => tracing::info!("collection recovered"),
+            None => {}
         }
-        self.status.apply(&report);
     }
 }

@@ -14,6 +14,7 @@ use crate::{error::ApiError, state::AppState};
 
 pub mod events;
 pub mod integrations;
+pub mod investigate;
 pub mod projects;
 pub mod service;
 pub mod stream;
@@ -30,6 +31,7 @@ pub fn router(state: &AppState) -> Router<AppState> {
         .merge(events::router(state))
         .merge(stream::router())
         .merge(timeline::router())
+        .merge(investigate::router())
         .merge(projects::router())
         .merge(teams::router())
         .merge(tokens::router())
