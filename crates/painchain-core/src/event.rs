@@ -331,7 +331,11 @@ fn walk_nul(v: &Value, at: String) -> Option<String> {
 pub fn nul_path(v: &Value) -> Option<String> {
     let path = walk_nul(v, String::new())?;
     let path = path.trim_start_matches('.');
-    Some(if path.is_empty() { "body".to_string() } else { path.to_string() })
+    Some(if path.is_empty() {
+        "body".to_string()
+    } else {
+        path.to_string()
+    })
 }
 
 impl NewEvent {

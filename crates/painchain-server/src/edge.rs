@@ -109,7 +109,11 @@ mod tests {
         let mut chunk = [0u8; 4096];
         loop {
             let n = s.read(&mut chunk).await.unwrap();
-            assert!(n > 0, "connection closed: {}", String::from_utf8_lossy(&buf));
+            assert!(
+                n > 0,
+                "connection closed: {}",
+                String::from_utf8_lossy(&buf)
+            );
             buf.extend_from_slice(&chunk[..n]);
             let text = String::from_utf8_lossy(&buf).to_string();
             if let Some((head, body)) = text.split_once("\r\n\r\n") {

@@ -344,7 +344,9 @@ mod tests {
             "3651d",
             "100000000w",
         ] {
-            let e = params(&format!("interval={v}")).interval_secs().unwrap_err();
+            let e = params(&format!("interval={v}"))
+                .interval_secs()
+                .unwrap_err();
             assert_eq!(e.body().error.field.as_deref(), Some("interval"), "{v}");
         }
         assert_eq!(

@@ -94,9 +94,25 @@ fn get_checked(path: &str, pairs: &[(String, String)]) -> Result<(), TestCaseErr
 }
 
 const KEYS: &[&str] = &[
-    "connector", "project", "tag", "kind", "status", "environment", "integrationId", "team",
-    "ref", "q", "startDate", "endDate", "since", "limit", "cursor", "offset", "groupBy",
-    "stackBy", "interval",
+    "connector",
+    "project",
+    "tag",
+    "kind",
+    "status",
+    "environment",
+    "integrationId",
+    "team",
+    "ref",
+    "q",
+    "startDate",
+    "endDate",
+    "since",
+    "limit",
+    "cursor",
+    "offset",
+    "groupBy",
+    "stackBy",
+    "interval",
 ];
 
 fn value() -> impl Strategy<Value = String> {
@@ -147,7 +163,10 @@ fn interval() -> impl Strategy<Value = Option<String>> {
     prop::option::of(prop_oneof![
         any::<i64>().prop_map(|n| n.to_string()),
         any::<u64>().prop_map(|n| (1u64 << (n % 64)).to_string()),
-        (0i64..1_000_000_000, prop::sample::select(&["s", "m", "h", "d", "w"][..]))
+        (
+            0i64..1_000_000_000,
+            prop::sample::select(&["s", "m", "h", "d", "w"][..])
+        )
             .prop_map(|(n, u)| format!("{n}{u}")),
         Just("auto".to_string()),
         ".{0,8}",
@@ -156,9 +175,15 @@ fn interval() -> impl Strategy<Value = Option<String>> {
 
 fn since() -> impl Strategy<Value = Option<String>> {
     prop::option::of(prop_oneof![
-        (0i64..i64::MAX, prop::sample::select(&["s", "m", "h", "d", "w"][..]))
+        (
+            0i64..i64::MAX,
+            prop::sample::select(&["s", "m", "h", "d", "w"][..])
+        )
             .prop_map(|(n, u)| format!("{n}{u}")),
-        (0i64..100_000, prop::sample::select(&["s", "m", "h", "d", "w"][..]))
+        (
+            0i64..100_000,
+            prop::sample::select(&["s", "m", "h", "d", "w"][..])
+        )
             .prop_map(|(n, u)| format!("{n}{u}")),
         ".{0,8}",
     ])

@@ -128,7 +128,10 @@ async fn stored_extreme_events_keep_the_timeline_working(b: Backend) {
     let tenant = "default";
     for n in [i64::MIN, i64::MAX] {
         h.s.store
-            .insert_event(tenant, NewEvent::new("poison", "git", "p", time::from_nanos(n)))
+            .insert_event(
+                tenant,
+                NewEvent::new("poison", "git", "p", time::from_nanos(n)),
+            )
             .await
             .unwrap();
     }
@@ -180,10 +183,25 @@ async fn nul_is_refused_at_the_edge_everywhere(b: Backend) {
     // Bodies: the field is the JSON path of the NUL.
     let team_path = format!("/api/teams/{team_id}");
     let bodies: Vec<(&str, &str, Value, &str)> = vec![
-        ("POST", "/api/teams", json!({"name": "a\u{0}b", "tags": []}), "name"),
-        ("POST", "/api/teams", json!({"name": "ok", "tags": ["x", "\u{0}"]}), "tags[1]"),
+        (
+            "POST",
+            "/api/teams",
+            json!({"name": "a\u{0}b", "tags": []}),
+            "name",
+        ),
+        (
+            "POST",
+            "/api/teams",
+            json!({"name": "ok", "tags": ["x", "\u{0}"]}),
+            "tags[1]",
+        ),
         ("PUT", &team_path, json!({"name": "c\u{0}"}), "name"),
-        ("POST", "/api/tokens", json!({"name": "t\u{0}", "scope": "read"}), "name"),
+        (
+            "POST",
+            "/api/tokens",
+            json!({"name": "t\u{0}", "scope": "read"}),
+            "name",
+        ),
         (
             "POST",
             "/api/integrations",
@@ -275,7 +293,9 @@ async fn nul_is_refused_at_the_edge_everywhere(b: Backend) {
         let got = r.error().1.unwrap_or_default();
         // Path parameters are named as the route names them.
         assert!(
-            got == field || (field == "id" && !got.is_empty()) || (field == "type" && !got.is_empty()),
+            got == field
+                || (field == "id" && !got.is_empty())
+                || (field == "type" && !got.is_empty()),
             "{path}: field {got:?}, body {}",
             r.body
         );
@@ -343,7 +363,10 @@ async fn null_integration_dedup_is_per_connector(b: Backend) {
     assert_eq!(h.post("/api/events", &ci).await.status, StatusCode::CREATED);
     let r = h.post("/api/events", &jenkins).await;
     assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
-    assert_eq!(h.post("/api/events", &ci).await.status, StatusCode::CONFLICT);
+    assert_eq!(
+        h.post("/api/events", &ci).await.status,
+        StatusCode::CONFLICT
+    );
     assert_eq!(
         h.post("/api/events", &jenkins).await.status,
         StatusCode::CONFLICT
@@ -353,7 +376,11 @@ async fn null_integration_dedup_is_per_connector(b: Backend) {
 
 async fn event_urls_must_be_http(b: Backend) {
     let Some(h) = H::start(b).await else { return };
-    for url in ["javascript:alert(1)", "data:text/html,<b>", "file:///etc/passwd"] {
+    for url in [
+        "javascript:alert(1)",
+        "data:text/html,<b>",
+        "file:///etc/passwd",
+    ] {
         let mut e = ev("x", "git", "p", &ts(0));
         e["url"] = json!(url);
         let r = h.post("/api/events", &e).await;

@@ -52,10 +52,12 @@ impl Row<'_> {
 pub(crate) type DedupKey<'a> = (&'a str, &'a str, &'a str, &'a str);
 
 fn key<'a>(tenant: &'a str, ev: &'a NewEvent) -> Option<DedupKey<'a>> {
-    ev.external_id.as_deref().map(|ext| match ev.integration_id.as_deref() {
-        Some(ig) => (tenant, ig, "", ext),
-        None => (tenant, "", ev.connector.as_str(), ext),
-    })
+    ev.external_id
+        .as_deref()
+        .map(|ext| match ev.integration_id.as_deref() {
+            Some(ig) => (tenant, ig, "", ext),
+            None => (tenant, "", ev.connector.as_str(), ext),
+        })
 }
 
 /// What the database did with a row.

@@ -336,7 +336,13 @@ async fn extreme_stored_timestamps_aggregate_without_overflow(ctx: &Ctx) {
     let groups = s.group_counts(T, &all, GroupBy::Connector).await.unwrap();
     assert_eq!(groups.iter().map(|g| g.count).sum::<i64>(), 3);
     let year = 365 * 86_400 * 1_000_000_000i64;
-    for width in [1_000_000_000, 3_600_000_000_000, year, 10 * year, i64::MAX / 2] {
+    for width in [
+        1_000_000_000,
+        3_600_000_000_000,
+        year,
+        10 * year,
+        i64::MAX / 2,
+    ] {
         let h = s
             .histogram(T, &all, width, GroupBy::Connector)
             .await

@@ -188,10 +188,7 @@ pub async fn timeline(
 
     // Every bucket from start to end, zeros included, so the UI can draw
     // the axis without gaps.
-    let mut by_start: BTreeMap<i64, Bucket> = plan
-        .starts()
-        .map(|b| (b, empty_bucket(b)))
-        .collect();
+    let mut by_start: BTreeMap<i64, Bucket> = plan.starts().map(|b| (b, empty_bucket(b))).collect();
     for row in rows {
         // Rows outside the range (none expected) are dropped rather than
         // allowed to grow the answer.
