@@ -107,7 +107,7 @@ pub fn auto_interval(range_secs: i64) -> i64 {
     params(EventParamsDoc,
         ("groupBy" = Option<String>, Query, description = "`project` (default) or `connector`"),
         ("stackBy" = Option<String>, Query, description = "histogram stacks: `connector` (default) or `project`"),
-        ("interval" = Option<String>, Query, description = "bucket width: seconds, `5m`, `1h`, or `auto` (default)")),
+        ("interval" = Option<String>, Query, description = "bucket width: seconds (1 to 315360000), `5m`, `1h`, `1d` (at most `3650d`), or `auto` (default); more than 2000 buckets over the range is a 400")),
     responses((status = 200, body = Timeline), (status = 400, body = ErrorBody))
 )]
 pub async fn timeline(
