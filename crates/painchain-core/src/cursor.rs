@@ -19,6 +19,11 @@ impl Cursor {
         let raw = URL_SAFE_NO_PAD.decode(s.trim_end_matches('=')).ok()?;
         let raw = String::from_utf8(raw).ok()?;
         let (ts, id) = raw.split_once('|')?;
+        // The id goes into SQL as text: PostgreSQL refuses NUL there, so a
+        // crafted cursor carrying one is not a cursor we issued.
+        if id.contains('\0') {
+            return None;
+        }
         Some(Cursor {
             timestamp_nanos: ts.parse().ok()?,
             id: id.to_string(),
@@ -36,6 +41,12 @@ mod tests {
         fn round_trips(ts in any::<i64>(), id in "[a-z0-9-|]{0,40}") {
             let c = Cursor { timestamp_nanos: ts, id };
             prop_assert_eq!(Cursor::decode(&c.encode()), Some(c));
+        }
+
+        #[test]
+        fn nul_in_the_id_is_refused(ts in any::<i64>(), a in "[a-z]{0,5}", b in "[a-z]{0,5}") {
+            let raw = URL_SAFE_NO_PAD.encode(format!("{ts}|{a}\u{0}{b}"));
+            prop_assert_eq!(Cursor::decode(&raw), None);
         }
 
         #[test]

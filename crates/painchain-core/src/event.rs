@@ -116,7 +116,11 @@ mod rfc3339 {
 
     pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<DateTime<Utc>, D::Error> {
         let s = String::deserialize(d)?;
-        crate::time::parse(&s).ok_or_else(|| serde::de::Error::custom("invalid timestamp"))
+        // Any RFC 3339 time is read back (events stored before the range
+        // check existed may lie outside it); only new ones are checked.
+        DateTime::parse_from_rfc3339(&s)
+            .map(|t| t.with_timezone(&Utc))
+            .map_err(|_| serde::de::Error::custom("invalid timestamp"))
     }
 }
 
@@ -232,6 +236,29 @@ impl Fields<'_> {
         }
     }
 
+    /// An optional link: only `http://` and `https://` (the UI renders it as
+    /// a link; `javascript:` or `data:` URLs must never get there).
+    fn url(&self, key: &str) -> Result<Option<String>, ValidationError> {
+        let Some(u) = self.optional_str(key)? else {
+            return Ok(None);
+        };
+        let lower = u.trim_start().to_ascii_lowercase();
+        let rest = lower
+            .strip_prefix("https://")
+            .or_else(|| lower.strip_prefix("http://"));
+        match rest {
+            Some(host) if !host.is_empty() && !u.chars().any(char::is_whitespace) => Ok(Some(u)),
+            _ => Err(ValidationError::new(
+                "invalid_field",
+                self.path(key),
+                format!(
+                    "`{}` must be an absolute http:// or https:// URL",
+                    self.path(key)
+                ),
+            )),
+        }
+    }
+
     fn check_str(&self, key: &str, v: &Value, max: usize) -> Result<String, ValidationError> {
         let Value::String(s) = v else {
             return Err(ValidationError::new(
@@ -275,24 +302,39 @@ fn nul_error(field: String) -> ValidationError {
 
 /// The path of the first key or string under `obj` that contains NUL.
 fn find_nul(obj: &Map<String, Value>, at: &str) -> Option<String> {
-    fn walk(v: &Value, at: String) -> Option<String> {
-        match v {
-            Value::String(s) => s.contains('\0').then_some(at),
-            Value::Array(items) => items
-                .iter()
-                .enumerate()
-                .find_map(|(i, v)| walk(v, format!("{at}[{i}]"))),
-            Value::Object(m) => find_nul(m, &at),
-            _ => None,
-        }
-    }
     obj.iter().find_map(|(k, v)| {
         let path = format!("{at}.{k}");
         if k.contains('\0') {
             Some(path)
         } else {
-            walk(v, path)
+            walk_nul(v, path)
         }
+    })
+}
+
+fn walk_nul(v: &Value, at: String) -> Option<String> {
+    match v {
+        Value::String(s) => s.contains('\0').then_some(at),
+        Value::Array(items) => items
+            .iter()
+            .enumerate()
+            .find_map(|(i, v)| walk_nul(v, format!("{at}[{i}]"))),
+        Value::Object(m) => find_nul(m, &at),
+        _ => None,
+    }
+}
+
+/// The path (`title`, `data.x[1].y`, `[3].tags[0]`, `body` for a bare
+/// string) of the first key or string anywhere in `v` that contains NUL
+/// (`\u0000`), which PostgreSQL can store neither in text nor in JSON.
+/// The server refuses such bodies at the edge with this path as `field`.
+pub fn nul_path(v: &Value) -> Option<String> {
+    let path = walk_nul(v, String::new())?;
+    let path = path.trim_start_matches('.');
+    Some(if path.is_empty() {
+        "body".to_string()
+    } else {
+        path.to_string()
     })
 }
 
@@ -330,15 +372,19 @@ impl NewEvent {
         let connector = f.required_str("connector", limits.max_field_bytes)?;
         let project = f.required_str("project", limits.max_field_bytes)?;
         let ts_raw = f.required_str("timestamp", 64)?;
-        let timestamp = crate::time::parse(&ts_raw).ok_or_else(|| {
-            ValidationError::new(
-                "invalid_timestamp",
-                f.path("timestamp"),
+        // Strict RFC 3339 (an offset is required: a zone-less time would be
+        // read in some unknown zone) within the range every store and the
+        // timeline arithmetic can hold; never clamped.
+        let timestamp = crate::time::parse_rfc3339(&ts_raw).ok_or_else(|| {
+            let at = f.path("timestamp");
+            let why = if chrono::DateTime::parse_from_rfc3339(&ts_raw).is_ok() {
+                format!("`{at}` must lie between {}, got {ts_raw:?}", crate::time::RANGE_TEXT)
+            } else {
                 format!(
-                    "`{}` must be an RFC 3339 date-time such as 2024-01-31T12:00:00Z, got {ts_raw:?}",
-                    f.path("timestamp")
-                ),
-            )
+                    "`{at}` must be an RFC 3339 date-time with an offset, such as 2024-01-31T12:00:00Z, got {ts_raw:?}"
+                )
+            };
+            ValidationError::new("invalid_timestamp", at, why)
         })?;
         let data = match obj.get("data") {
             None | Some(Value::Null) => Map::new(),
@@ -496,7 +542,7 @@ impl NewEvent {
             tags,
             kind: f.optional_str("kind")?,
             status: f.optional_str("status")?,
-            url: f.optional_str("url")?,
+            url: f.url("url")?,
             actor: f.optional_str("actor")?,
             environment: f.optional_str("environment")?,
             service: f.optional_str("service")?,
@@ -669,6 +715,69 @@ mod tests {
                 "{key}"
             );
         }
+    }
+
+    #[test]
+    fn timestamps_must_be_rfc3339_with_offset_and_in_range() {
+        for bad in [
+            "9999-12-31T23:59:59Z",
+            "0001-01-01T00:00:00Z",
+            "2262-04-11T23:47:16Z",
+            "2024-01-01",
+            "2024-01-01T00:00:00",
+        ] {
+            let mut v = seed_event();
+            v["timestamp"] = json!(bad);
+            let err = NewEvent::from_json(&v, &EventLimits::default()).unwrap_err();
+            assert_eq!(
+                (err.code, err.field.as_str()),
+                ("invalid_timestamp", "timestamp"),
+                "{bad}"
+            );
+        }
+        let mut v = seed_event();
+        v["timestamp"] = json!("9999-12-31T23:59:59Z");
+        let err = NewEvent::from_json(&v, &EventLimits::default()).unwrap_err();
+        assert!(err.message.contains("1900-01-01"), "{}", err.message);
+        v["timestamp"] = json!("2199-12-31T23:59:59+00:00");
+        assert!(NewEvent::from_json(&v, &EventLimits::default()).is_ok());
+    }
+
+    #[test]
+    fn urls_must_be_http() {
+        for bad in [
+            "javascript:alert(1)",
+            "data:text/html,x",
+            "ftp://x",
+            "//evil",
+            "https://",
+            "https://a b",
+        ] {
+            let mut v = seed_event();
+            v["url"] = json!(bad);
+            let err = NewEvent::from_json(&v, &EventLimits::default()).unwrap_err();
+            assert_eq!(err.field, "url", "{bad}");
+        }
+        for ok in ["https://github.com/a/b/pull/1", "HTTP://ci.local:8080/x"] {
+            let mut v = seed_event();
+            v["url"] = json!(ok);
+            let e = NewEvent::from_json(&v, &EventLimits::default()).unwrap();
+            assert_eq!(e.url.as_deref(), Some(ok));
+        }
+    }
+
+    #[test]
+    fn nul_paths() {
+        assert_eq!(nul_path(&json!({"a": 1})), None);
+        assert_eq!(nul_path(&json!("x\u{0}")).as_deref(), Some("body"));
+        assert_eq!(
+            nul_path(&json!([{"ok": 1}, {"tags": ["a", "\u{0}"]}])).as_deref(),
+            Some("[1].tags[1]")
+        );
+        assert_eq!(
+            nul_path(&json!({"config": {"x\u{0}": 1}})).as_deref(),
+            Some("config.x\u{0}")
+        );
     }
 
     #[test]

@@ -13,7 +13,7 @@ pub mod time;
 pub mod token;
 
 pub use cursor::Cursor;
-pub use event::{Event, EventLimits, NewEvent, Ref, ValidationError};
+pub use event::{nul_path, Event, EventLimits, NewEvent, Ref, ValidationError};
 pub use filter::{EventFilter, GroupBy};
 
 /// The tenant used when a request names none (free tier, seed clients).

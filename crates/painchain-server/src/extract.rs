@@ -51,6 +51,22 @@ fn malformed(e: serde_json::Error) -> ApiError {
     }
 }
 
+/// Parses a body and refuses NUL (`\u0000`) in any key or string of it,
+/// naming where (`name`, `config.url`, `[3].title`): PostgreSQL stores NUL
+/// neither in text nor in JSON, so this is where every JSON body the API
+/// takes is made storable on both backends.
+fn parse_json(bytes: &[u8]) -> Result<Value, ApiError> {
+    let value: Value = serde_json::from_slice(bytes).map_err(malformed)?;
+    if let Some(field) = painchain_core::nul_path(&value) {
+        return Err(ApiError::BadRequest {
+            code: "invalid_field",
+            message: format!("`{field}` must not contain NUL (\\u0000) characters"),
+            field: Some(field),
+        });
+    }
+    Ok(value)
+}
+
 /// A JSON body parsed into a `Value`, for handlers that validate it field by
 /// field themselves (events).
 pub struct JsonValue(pub Value);
@@ -60,9 +76,7 @@ impl<S: Send + Sync> FromRequest<S> for JsonValue {
 
     async fn from_request(req: Request, state: &S) -> Result<Self, ApiError> {
         let bytes = json_bytes(req, state).await?;
-        serde_json::from_slice(&bytes)
-            .map(JsonValue)
-            .map_err(malformed)
+        parse_json(&bytes).map(JsonValue)
     }
 }
 
@@ -75,7 +89,7 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for ApiJson<T> {
     async fn from_request(req: Request, state: &S) -> Result<Self, ApiError> {
         let bytes = json_bytes(req, state).await?;
         // Syntax first, so "not JSON" and "wrong shape" are told apart.
-        let value: Value = serde_json::from_slice(&bytes).map_err(malformed)?;
+        let value = parse_json(&bytes)?;
         serde_path_to_error::deserialize(value)
             .map(ApiJson)
             .map_err(|e| {

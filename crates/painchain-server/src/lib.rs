@@ -23,6 +23,7 @@ use tracing::Level;
 pub mod api;
 pub mod auth;
 pub mod config;
+pub mod edge;
 pub mod error;
 pub mod extract;
 pub mod openapi;
@@ -51,7 +52,9 @@ pub fn app(state: AppState) -> Router {
         .route("/api/{*rest}", any(api::not_found))
         .fallback(ui::serve)
         .method_not_allowed_fallback(|| async { ApiError::MethodNotAllowed })
+        .layer(axum::middleware::from_fn(edge::refuse_nul))
         .layer(DefaultBodyLimit::max(max_body))
+        .layer(edge::catch_panic())
         // Per-request logs at debug: info would cost too much at 10k req/s.
         .layer(
             TraceLayer::new_for_http()

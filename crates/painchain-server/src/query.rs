@@ -14,6 +14,11 @@ use crate::{error::ApiError, state::AppState};
 
 pub const MAX_LIMIT: u32 = 1000;
 const MAX_Q_LEN: usize = 512;
+/// `since` reaches back at most this far (100 years): "all time" is the
+/// absence of `since`, and `now - since` must stay a valid timestamp.
+pub const MAX_SINCE_DAYS: i64 = 36_500;
+/// The widest timeline `interval` (10 years, in seconds).
+pub const MAX_INTERVAL_SECS: i64 = 3_650 * 86_400;
 
 #[derive(Debug, Default, Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -93,10 +98,31 @@ fn parse_time(param: &str, v: &str) -> Result<chrono::DateTime<Utc>, ApiError> {
         ApiError::invalid(
             param,
             format!(
-                "`{param}` must be an RFC 3339 date-time such as 2024-01-31T12:00:00Z, got {v:?}"
+                "`{param}` must be an RFC 3339 date-time such as 2024-01-31T12:00:00Z (or a date), from {}, got {v:?}",
+                time::RANGE_TEXT
             ),
         )
     })
+}
+
+/// `now - since`, for `since` from 1 s to [`MAX_SINCE_DAYS`]; every step
+/// checked (chrono's `-` panics when the result is out of its range).
+fn since_start(v: &str) -> Result<chrono::DateTime<Utc>, ApiError> {
+    let invalid = || {
+        ApiError::invalid(
+            "since",
+            format!("`since` must look like 15m, 2h or 7d, at most {MAX_SINCE_DAYS}d, got {v:?}"),
+        )
+    };
+    let d = time::parse_duration(v).ok_or_else(invalid)?;
+    let max = chrono::Duration::try_days(MAX_SINCE_DAYS).ok_or_else(invalid)?;
+    if d <= chrono::Duration::zero() || d > max {
+        return Err(invalid());
+    }
+    Utc::now()
+        .checked_sub_signed(d)
+        .filter(|t| time::in_range(*t))
+        .ok_or_else(invalid)
 }
 
 impl EventParams {
@@ -135,13 +161,7 @@ impl EventParams {
             f.end = Some(parse_time("endDate", v)?);
         }
         if let Some(v) = one("since", &self.since)? {
-            let d = time::parse_duration(v).ok_or_else(|| {
-                ApiError::invalid(
-                    "since",
-                    format!("`since` must look like 15m, 2h or 7d, got {v:?}"),
-                )
-            })?;
-            let start = Utc::now() - d;
+            let start = since_start(v)?;
             // With both, the narrower (later) start wins.
             f.start = Some(f.start.map_or(start, |s| s.max(start)));
         }
@@ -243,10 +263,10 @@ impl EventParams {
             Err(_) => time::parse_duration(v).map(|d| d.num_seconds()),
         };
         match secs {
-            Some(n) if n >= 1 => Ok(Some(n)),
+            Some(n) if (1..=MAX_INTERVAL_SECS).contains(&n) => Ok(Some(n)),
             _ => Err(ApiError::invalid(
                 "interval",
-                format!("`interval` must be seconds (≥ 1), `5m`, `1h`, `1d` or `auto`, got {v:?}"),
+                format!("`interval` must be seconds (1 to {MAX_INTERVAL_SECS}), `5m`, `1h`, `1d` or `auto`, got {v:?}"),
             )),
         }
     }
@@ -317,6 +337,34 @@ mod tests {
         assert_eq!(params("interval=1h").interval_secs().unwrap(), Some(3600));
         assert_eq!(params("").interval_secs().unwrap(), None);
         assert!(params("interval=0").interval_secs().is_err());
+        for v in [
+            "9223372036854775807",
+            "36028797018963968",
+            "-1",
+            "3651d",
+            "100000000w",
+        ] {
+            let e = params(&format!("interval={v}"))
+                .interval_secs()
+                .unwrap_err();
+            assert_eq!(e.body().error.field.as_deref(), Some("interval"), "{v}");
+        }
+        assert_eq!(
+            params("interval=3650d").interval_secs().unwrap(),
+            Some(MAX_INTERVAL_SECS)
+        );
+    }
+
+    #[test]
+    fn since_is_bounded() {
+        for v in ["100000000d", "9223372036854775807s", "36501d", "0s", "5y"] {
+            let e = since_start(v).unwrap_err();
+            assert_eq!(e.body().error.field.as_deref(), Some("since"), "{v}");
+        }
+        let t = since_start("36500d").unwrap();
+        assert!(time::in_range(t));
+        let t = since_start("15m").unwrap();
+        assert!(Utc::now() - t >= chrono::Duration::minutes(15));
     }
 
     #[test]

@@ -50,7 +50,11 @@ pub fn spawn(state: AppState) -> Option<JoinHandle<()>> {
                 _ = tokio::time::sleep(delay) => {}
             }
             delay = EVERY;
-            let cutoff = Utc::now() - age;
+            // A retention longer than the calendar reaches (`1000000y`)
+            // keeps everything; `-` would panic the task.
+            let Some(cutoff) = Utc::now().checked_sub_signed(age) else {
+                continue;
+            };
             let stop = || *shutdown.borrow();
             match run_once(store.as_ref(), cutoff, BATCH, stop).await {
                 Ok(0) => tracing::debug!("retention: nothing to delete"),

@@ -28,6 +28,7 @@ both_backends!(
     disabled_integration_and_missing_secret,
     no_token_needed_when_auth_is_on,
     accepted_deliveries_update_last_sync,
+    nul_in_a_signed_delivery_is_not_a_500,
 );
 
 const SECRET: &str = "It's a Secret to Everybody";
@@ -852,4 +853,21 @@ async fn openapi_documents_the_route() {
     assert!(op.is_object(), "{}", doc.body["paths"]);
     assert_eq!(op["security"], json!([{}]), "no token needed: {op}");
     assert!(op["responses"]["202"].is_object());
+}
+
+/// A signed delivery whose payload carries NUL (`\u0000`): the body is
+/// parsed by the webhook itself (its signature covers the raw bytes), so the
+/// mapped event is refused per item by validation, never stored (PostgreSQL
+/// would answer 500).
+async fn nul_in_a_signed_delivery_is_not_a_500(b: Backend) {
+    let Some(g) = start(b).await else { return };
+    let mut payload: Value =
+        serde_json::from_slice(&fixture("pull_request/closed.merged.json")).unwrap();
+    payload["pull_request"]["title"] = json!("fix\u{0}it");
+    let body = serde_json::to_vec(&payload).unwrap();
+    let r = deliver(&g.h, &g.id, Some("pull_request"), "nul-1", &body, Sig::Good).await;
+    assert!(r.status.is_success(), "{} {}", r.status, r.body);
+    assert_eq!(r.body["created"], 0, "{}", r.body);
+    assert_eq!(r.body["invalid"], 1, "{}", r.body);
+    assert!(events_of(&g.h, "").await.is_empty());
 }

@@ -26,8 +26,8 @@ pub(crate) struct Row<'a> {
 }
 
 impl Row<'_> {
-    /// `(tenant, integrationId or "", externalId)` when the event has one.
-    pub fn key(&self) -> Option<(&str, &str, &str)> {
+    /// The dedup key when the event has an `externalId`; see [`DedupKey`].
+    pub fn key(&self) -> Option<DedupKey<'_>> {
         key(self.tenant, self.ev)
     }
 
@@ -48,10 +48,19 @@ impl Row<'_> {
     }
 }
 
-fn key<'a>(tenant: &'a str, ev: &'a NewEvent) -> Option<(&'a str, &'a str, &'a str)> {
+/// `(tenant, integrationId or "", connector when there is no
+/// integration else "", externalId)`: the columns of the `events_dedup_key`
+/// unique index. Events of no integration are deduplicated per connector, so
+/// `ci/build-1` and `jenkins/build-1` are two events, not a conflict.
+pub(crate) type DedupKey<'a> = (&'a str, &'a str, &'a str, &'a str);
+
+fn key<'a>(tenant: &'a str, ev: &'a NewEvent) -> Option<DedupKey<'a>> {
     ev.external_id
         .as_deref()
-        .map(|ext| (tenant, ev.integration_id.as_deref().unwrap_or(""), ext))
+        .map(|ext| match ev.integration_id.as_deref() {
+            Some(ig) => (tenant, ig, "", ext),
+            None => (tenant, "", ev.connector.as_str(), ext),
+        })
 }
 
 /// What the database did with a row.
@@ -85,7 +94,7 @@ impl<'a> Plan<'a> {
         let created_at = nanos(Utc::now());
         let mut rows: Vec<Row<'a>> = Vec::new();
         let mut owners = Vec::new();
-        let mut by_key: HashMap<(&str, &str, &str), usize> = HashMap::new();
+        let mut by_key: HashMap<DedupKey<'_>, usize> = HashMap::new();
         let mut slots = Vec::with_capacity(jobs.len());
         for (j, job) in jobs.iter().enumerate() {
             let mut job_slots = Vec::with_capacity(job.events.len());

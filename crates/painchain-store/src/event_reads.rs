@@ -183,7 +183,7 @@ macro_rules! event_reads {
                     parts.push((r.try_get(0)?, r.try_get(1)?, r.try_get(2)?));
                 }
             }
-            Ok(read::merge_histogram(parts))
+            Ok(read::merge_histogram(parts, bucket_nanos))
         }
 
         pub(crate) async fn group_counts(

@@ -255,8 +255,11 @@ pub(crate) fn histogram_sql(
 ) -> Vec<Sql> {
     let (tenant, f) = (t.tenant, t.f);
     let b = bucket_nanos;
-    // Floor division that also holds for timestamps before 1970.
-    let floor = |col: &str| format!("{col} - ((({col} % {b}) + {b}) % {b})");
+    // The bucket's number (floor division, also for timestamps before 1970),
+    // not its start: `ts - ts mod b` leaves BIGINT for a timestamp near the
+    // ends of the range (PostgreSQL errors, SQLite turns it into a float).
+    // A number never overflows; [`merge_histogram`] turns it into a start.
+    let floor = |col: &str| format!("{col} / {b} - (CASE WHEN {col} % {b} < 0 THEN 1 ELSE 0 END)");
     let raw_select = format!(
         "SELECT {} AS b, {} AS g, COUNT(*)",
         floor("e.ts"),
@@ -289,10 +292,16 @@ pub(crate) fn histogram_sql(
     out
 }
 
-pub(crate) fn merge_histogram(parts: Vec<(i64, String, i64)>) -> Vec<HistogramBucket> {
+/// `parts` are `(bucket number, group, count)` rows of [`histogram_sql`].
+pub(crate) fn merge_histogram(
+    parts: Vec<(i64, String, i64)>,
+    bucket_nanos: i64,
+) -> Vec<HistogramBucket> {
     let mut map: BTreeMap<(i64, String), i64> = BTreeMap::new();
-    for (b, g, n) in parts {
-        *map.entry((b, g)).or_default() += n;
+    for (idx, g, n) in parts {
+        let start = painchain_core::time::bucket_start(idx, bucket_nanos);
+        let slot = map.entry((start, g)).or_default();
+        *slot = slot.saturating_add(n);
     }
     map.into_iter()
         .filter(|(_, n)| *n > 0)

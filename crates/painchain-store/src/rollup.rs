@@ -39,8 +39,12 @@ pub(crate) const LEVELS: [i64; 8] = [
     86_400 * SEC,
 ];
 
+/// The start of `ts`'s bucket at `lvl`. Near `i64::MIN` (an event stored at
+/// 1677-09-21) the start is not representable: it saturates to `i64::MIN`,
+/// which stays below every aligned boundary, so such a row is only counted
+/// by spans open at the start, and by raw ranges — exact either way.
 pub(crate) fn bucket_of(ts: i64, lvl: usize) -> i64 {
-    ts - ts.rem_euclid(LEVELS[lvl])
+    ts.saturating_sub(ts.rem_euclid(LEVELS[lvl]))
 }
 
 /// Key of one rollup row.

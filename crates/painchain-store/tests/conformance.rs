@@ -88,6 +88,8 @@ conformance!(
     dedup_by_tenant_integration_and_external_id,
     concurrent_inserts_of_one_key_create_once,
     dedup_across_two_store_instances,
+    null_integration_dedup_is_per_connector,
+    extreme_stored_timestamps_aggregate_without_overflow,
     batch_outcomes_and_duplicates_inside_a_batch,
     batch_is_atomic,
     events_and_cursor_commit_together,
@@ -277,6 +279,101 @@ async fn dedup_by_tenant_integration_and_external_id(ctx: &Ctx) {
     let b = insert(s, T, plain).await;
     assert_ne!(a, b);
     assert_eq!(s.count_events(T, &EventFilter::default()).await.unwrap(), 5);
+}
+
+async fn null_integration_dedup_is_per_connector(ctx: &Ctx) {
+    let s = &*ctx.store;
+    let build = |connector: &str| {
+        let mut e = ev("build 1", connector, "acme/api", at(1));
+        e.external_id = Some("build-1".into());
+        e
+    };
+    // Once lost: `ci/build-1` then `jenkins/build-1` was a 409.
+    let ci = insert(s, T, build("ci")).await;
+    let jenkins = insert(s, T, build("jenkins")).await;
+    assert_ne!(ci, jenkins);
+    assert_eq!(
+        s.insert_event(T, build("ci")).await.unwrap(),
+        InsertOutcome::Duplicate { id: ci.clone() }
+    );
+    // The same in one batch, and an integration's events stay one namespace
+    // whatever their connector says.
+    let mut a = build("gitlab");
+    a.external_id = Some("build-2".into());
+    let mut b = a.clone();
+    b.connector = "drone".into();
+    let mut c = a.clone();
+    c.integration_id = Some("int-9".into());
+    let mut d = c.clone();
+    d.connector = "other".into();
+    let outs = s
+        .insert_events(T, vec![a, b, c, d, build("jenkins")])
+        .await
+        .unwrap();
+    assert!(matches!(outs[0], InsertOutcome::Created { .. }), "{outs:?}");
+    assert!(matches!(outs[1], InsertOutcome::Created { .. }), "{outs:?}");
+    let InsertOutcome::Created { id: c_id, .. } = &outs[2] else {
+        panic!("{outs:?}")
+    };
+    assert_eq!(outs[3], InsertOutcome::Duplicate { id: c_id.clone() });
+    assert_eq!(outs[4], InsertOutcome::Duplicate { id: jenkins });
+    assert_eq!(s.count_events(T, &EventFilter::default()).await.unwrap(), 5);
+}
+
+/// Events stored before timestamps were range-checked (clamped to the ends
+/// of i64 nanoseconds: 1677-09-21 and 2262-04-11) must not break totals,
+/// group counts, spans or histograms of any width.
+async fn extreme_stored_timestamps_aggregate_without_overflow(ctx: &Ctx) {
+    let s = &*ctx.store;
+    let lo = painchain_core::time::from_nanos(i64::MIN);
+    let hi = painchain_core::time::from_nanos(i64::MAX);
+    insert(s, T, ev("first", "git", "p", lo)).await;
+    insert(s, T, ev("last", "git", "p", hi)).await;
+    insert(s, T, ev("now", "github", "p", at(0))).await;
+    let all = EventFilter::default();
+    assert_eq!(s.count_events(T, &all).await.unwrap(), 3);
+    assert_eq!(s.time_span(T, &all).await.unwrap(), Some((lo, hi)));
+    let groups = s.group_counts(T, &all, GroupBy::Connector).await.unwrap();
+    assert_eq!(groups.iter().map(|g| g.count).sum::<i64>(), 3);
+    let year = 365 * 86_400 * 1_000_000_000i64;
+    for width in [
+        1_000_000_000,
+        3_600_000_000_000,
+        year,
+        10 * year,
+        i64::MAX / 2,
+    ] {
+        let h = s
+            .histogram(T, &all, width, GroupBy::Connector)
+            .await
+            .unwrap();
+        assert_eq!(h.iter().map(|b| b.count).sum::<i64>(), 3, "width {width}");
+        // The first bucket's start is clamped, never wrapped around.
+        let starts: Vec<i64> = h.iter().map(|b| b.start_nanos).collect();
+        assert!(starts.windows(2).all(|w| w[0] <= w[1]), "{starts:?}");
+        assert!(starts[0] <= i64::MIN / 2 && *starts.last().unwrap() > 0);
+    }
+    // Ranges touching the ends (rollup spans and raw remainders).
+    let f = EventFilter {
+        start: Some(lo),
+        end: Some(at(0)),
+        ..Default::default()
+    };
+    assert_eq!(s.count_events(T, &f).await.unwrap(), 2);
+    let f = EventFilter {
+        start: Some(at(0)),
+        end: Some(hi),
+        ..Default::default()
+    };
+    assert_eq!(s.count_events(T, &f).await.unwrap(), 2);
+    let h = s
+        .histogram(T, &f, 86_400_000_000_000, GroupBy::Project)
+        .await
+        .unwrap();
+    assert_eq!(h.iter().map(|b| b.count).sum::<i64>(), 2);
+    // And they can be deleted again (rollups decremented without overflow).
+    assert_eq!(s.delete_events_before(at(-1), 100).await.unwrap(), 1);
+    assert_eq!(s.count_events(T, &all).await.unwrap(), 2);
 }
 
 async fn concurrent_inserts_of_one_key_create_once(ctx: &Ctx) {

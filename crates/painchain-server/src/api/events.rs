@@ -229,9 +229,20 @@ async fn store_batch(
     let prefix = if integration.is_empty() { "" } else { "events" };
     if !integration.is_empty() {
         for item in &mut items {
+            // Absent, `null` and `""` all mean "no integration" elsewhere;
+            // here every event is this integration's, so all three get it.
             if let Some(o) = item.as_object_mut() {
-                o.entry("integrationId")
-                    .or_insert_with(|| Value::String(integration.to_string()));
+                let unset = match o.get("integrationId") {
+                    None | Some(Value::Null) => true,
+                    Some(Value::String(s)) => s.trim().is_empty(),
+                    Some(_) => false,
+                };
+                if unset {
+                    o.insert(
+                        "integrationId".into(),
+                        Value::String(integration.to_string()),
+                    );
+                }
             }
         }
     }
@@ -456,15 +467,16 @@ pub struct EventParamsDoc {
     refs: Option<Vec<String>>,
     /// Text search in title and data.
     q: Option<String>,
-    /// RFC 3339.
+    /// RFC 3339 (or a date, read as UTC), from 1900-01-01 to 2199-12-31.
     #[param(rename = "startDate")]
     start_date: Option<String>,
-    /// RFC 3339.
+    /// RFC 3339 (or a date, read as UTC), from 1900-01-01 to 2199-12-31.
     #[param(rename = "endDate")]
     end_date: Option<String>,
-    /// Relative start: `15m`, `2h`, `7d`.
+    /// Relative start: `15m`, `2h`, `7d`; at most `36500d`.
     since: Option<String>,
-    /// Default 100 (timeline 50), max 1000.
+    /// Default 100 (timeline 50); larger values are clamped to 1000.
+    #[param(minimum = 1)]
     limit: Option<u32>,
     /// From `X-Next-Cursor`.
     cursor: Option<String>,

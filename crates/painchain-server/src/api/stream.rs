@@ -109,7 +109,8 @@ pub async fn spawn_remote(state: AppState) -> Option<tokio::task::JoinHandle<()>
 #[utoipa::path(
     get, path = "/api/events/stream", tag = "events",
     params(EventParamsDoc),
-    responses((status = 200, description = "text/event-stream of Event objects", content_type = "text/event-stream"))
+    responses((status = 200, description = "text/event-stream of Event objects", content_type = "text/event-stream"),
+        (status = 400, body = crate::error::ErrorBody))
 )]
 pub async fn stream_events(
     State(state): State<AppState>,

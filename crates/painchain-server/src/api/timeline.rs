@@ -86,8 +86,10 @@ const NICE_INTERVALS: &[i64] = &[
     365 * 86_400,
 ];
 const TARGET_BUCKETS: i64 = 100;
-/// A given interval that would produce more buckets than this is refused.
-const MAX_BUCKETS: i64 = 5000;
+/// At most this many buckets are ever built (counted before any is
+/// allocated): a given `interval` that would make more is refused (400
+/// naming `interval`); the automatic one widens instead.
+pub const MAX_BUCKETS: i64 = 2000;
 
 /// The smallest nice width giving at most `TARGET_BUCKETS` buckets.
 pub fn auto_interval(range_secs: i64) -> i64 {
@@ -105,7 +107,7 @@ pub fn auto_interval(range_secs: i64) -> i64 {
     params(EventParamsDoc,
         ("groupBy" = Option<String>, Query, description = "`project` (default) or `connector`"),
         ("stackBy" = Option<String>, Query, description = "histogram stacks: `connector` (default) or `project`"),
-        ("interval" = Option<String>, Query, description = "bucket width: seconds, `5m`, `1h`, or `auto` (default)")),
+        ("interval" = Option<String>, Query, description = "bucket width: seconds (1 to 315360000), `5m`, `1h`, `1d` (at most `3650d`), or `auto` (default); more than 2000 buckets over the range is a 400")),
     responses((status = 200, body = Timeline), (status = 400, body = ErrorBody))
 )]
 pub async fn timeline(
@@ -145,7 +147,8 @@ pub async fn timeline(
     // data (and "now" for an open end when data stops earlier).
     let (start, end) = match (filter.start, filter.end, span) {
         (Some(s), Some(e), _) => (s, e),
-        (Some(s), None, _) => (s, Utc::now().max(s)),
+        // Events dated after now are in the filter: the range covers them.
+        (Some(s), None, span) => (s, Utc::now().max(s).max(span.map_or(s, |(_, hi)| hi))),
         (None, Some(e), Some((lo, _))) => (lo.min(e), e),
         (None, None, Some((lo, hi))) => (lo, hi),
         (None, _, None) => {
@@ -165,44 +168,37 @@ pub async fn timeline(
         start
     };
     let range_secs = (end - start).num_seconds().max(1);
-    let interval = match requested_interval {
-        Some(i) => {
-            if range_secs / i > MAX_BUCKETS {
-                return Err(ApiError::invalid(
-                    "interval",
-                    format!("`interval` {i}s would make more than {MAX_BUCKETS} buckets over this range"),
-                ));
-            }
-            i
-        }
-        None => auto_interval(range_secs),
+    let (start_n, end_n) = (time::to_nanos(start), time::to_nanos(end));
+    let plan = match requested_interval {
+        Some(i) => BucketPlan::new(start_n, end_n, i).ok_or_else(|| {
+            ApiError::invalid(
+                "interval",
+                format!("`interval` {i}s would make more than {MAX_BUCKETS} buckets over this range; use a wider one"),
+            )
+        })?,
+        None => BucketPlan::auto(start_n, end_n, range_secs),
     };
-    let bucket_nanos = interval * 1_000_000_000;
     let rows = if total == 0 {
         Vec::new()
     } else {
         store
-            .histogram(tenant, filter, bucket_nanos, stack_by)
+            .histogram(tenant, filter, plan.width_nanos, stack_by)
             .await?
     };
 
     // Every bucket from start to end, zeros included, so the UI can draw
     // the axis without gaps.
-    let first = time::to_nanos(start).div_euclid(bucket_nanos) * bucket_nanos;
-    let last = time::to_nanos(end).div_euclid(bucket_nanos) * bucket_nanos;
-    let mut by_start: BTreeMap<i64, Bucket> = BTreeMap::new();
-    let mut b = first;
-    while b <= last {
-        by_start.insert(b, empty_bucket(b));
-        b += bucket_nanos;
-    }
+    let mut by_start: BTreeMap<i64, Bucket> = plan.starts().map(|b| (b, empty_bucket(b))).collect();
     for row in rows {
-        let bucket = by_start
-            .entry(row.start_nanos)
-            .or_insert_with(|| empty_bucket(row.start_nanos));
+        // Rows outside the range (none expected) are dropped rather than
+        // allowed to grow the answer.
+        let Some(bucket) = by_start.get_mut(&row.start_nanos) else {
+            continue;
+        };
         *bucket.counts.entry(row.group).or_insert(0) += row.count;
         bucket.total += row.count;
     }
+    let interval = plan.width_nanos / time::NANOS_PER_SEC;
 
     Ok(Json(Timeline {
         events: page_res.events,
@@ -217,6 +213,63 @@ pub async fn timeline(
         interval,
         buckets: by_start.into_values().collect(),
     }))
+}
+
+/// The histogram's buckets over `[start, end]` (nanoseconds), all
+/// arithmetic checked: bucket `i` starts at `i · width`, and the count
+/// `last - first + 1` is known (and capped) before anything is allocated.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct BucketPlan {
+    pub width_nanos: i64,
+    first: i64,
+    last: i64,
+}
+
+impl BucketPlan {
+    /// `None` when `interval_secs` is not positive, too wide to count in
+    /// nanoseconds, or would make more than [`MAX_BUCKETS`] buckets.
+    pub fn new(start_nanos: i64, end_nanos: i64, interval_secs: i64) -> Option<BucketPlan> {
+        let width_nanos = interval_secs.checked_mul(time::NANOS_PER_SEC)?;
+        if width_nanos <= 0 || start_nanos > end_nanos {
+            return None;
+        }
+        // Bucket numbers, not starts: they cannot overflow.
+        let first = start_nanos.div_euclid(width_nanos);
+        let last = end_nanos.div_euclid(width_nanos);
+        let count = last.checked_sub(first)?.checked_add(1)?;
+        (count <= MAX_BUCKETS).then_some(BucketPlan {
+            width_nanos,
+            first,
+            last,
+        })
+    }
+
+    /// The automatic width; widened beyond the nice ones if a range ever
+    /// needed more than [`MAX_BUCKETS`] of the widest.
+    pub fn auto(start_nanos: i64, end_nanos: i64, range_secs: i64) -> BucketPlan {
+        let (lo, hi) = (start_nanos.min(end_nanos), start_nanos.max(end_nanos));
+        let nice = auto_interval(range_secs);
+        BucketPlan::new(lo, hi, nice)
+            .or_else(|| BucketPlan::new(lo, hi, range_secs / (MAX_BUCKETS - 2) + 1))
+            // Unreachable (the range of i64 nanoseconds is ~585 years), but
+            // never a panic: one bucket as wide as the range.
+            .unwrap_or(BucketPlan {
+                width_nanos: i64::MAX,
+                first: lo.div_euclid(i64::MAX),
+                last: lo.div_euclid(i64::MAX),
+            })
+    }
+
+    /// How many buckets (at least one, at most [`MAX_BUCKETS`]).
+    pub fn count(&self) -> i64 {
+        self.last - self.first + 1
+    }
+
+    /// The start of each bucket, oldest first ([`time::bucket_start`]: a
+    /// start before 1677 is clamped, exactly as the store reports it).
+    pub fn starts(self) -> impl Iterator<Item = i64> {
+        (self.first..=self.last).map(move |i| time::bucket_start(i, self.width_nanos))
+    }
 }
 
 fn empty_bucket(start_nanos: i64) -> Bucket {
@@ -242,5 +295,30 @@ mod tests {
             );
         }
         assert_eq!(auto_interval(86_400), 900);
+    }
+
+    #[test]
+    fn bucket_plans_are_checked_and_capped() {
+        let s = time::NANOS_PER_SEC;
+        // The crash reports: huge intervals, a range at the end of i64.
+        assert_eq!(BucketPlan::new(0, 3600 * s, i64::MAX), None);
+        assert_eq!(BucketPlan::new(0, 3600 * s, 36_028_797_018_963_968), None);
+        let end = i64::MAX;
+        let start = end - 47 * 60 * s;
+        let p = BucketPlan::new(start, end, 60).unwrap();
+        assert_eq!(p.count(), 48);
+        assert!(p.starts().all(|b| b <= end));
+        assert_eq!(BucketPlan::new(i64::MIN, i64::MAX, 1), None);
+        assert_eq!(BucketPlan::new(0, 3600 * s, 0), None);
+        assert_eq!(BucketPlan::new(0, 3600 * s, -5), None);
+        // Exactly the cap, and one more.
+        assert!(BucketPlan::new(0, (MAX_BUCKETS - 1) * s, 1).is_some());
+        assert!(BucketPlan::new(0, MAX_BUCKETS * s, 1).is_none());
+        // Auto covers the whole i64 range without overflow.
+        let p = BucketPlan::auto(i64::MIN, i64::MAX, i64::MAX / s);
+        assert!(p.count() <= MAX_BUCKETS);
+        let starts: Vec<i64> = p.starts().collect();
+        assert_eq!(starts[0], i64::MIN);
+        assert!(starts.windows(2).all(|w| w[0] < w[1]));
     }
 }

@@ -85,8 +85,10 @@ RETURNING id, seq";
 /// Existing rows for the keys that did not insert; `i` is the key's index.
 /// `external_id IS NOT NULL` is implied but spelled out for the planner.
 const FIND_EXISTING: &str = "\
-SELECT k.i, e.id FROM UNNEST($1::text[], $2::text[], $3::text[], $4::int8[]) AS k(t, ig, x, i)
+SELECT k.i, e.id FROM UNNEST($1::text[], $2::text[], $3::text[], $4::int8[], $5::text[])
+    AS k(t, ig, x, i, c)
 JOIN events e ON e.tenant_id = k.t AND COALESCE(e.integration_id, '') = k.ig
+    AND (CASE WHEN e.integration_id IS NULL THEN e.connector ELSE '' END) = k.c
     AND e.external_id = k.x AND e.external_id IS NOT NULL";
 
 const UPSERT_PROJECTS: &str = "\
@@ -154,21 +156,23 @@ async fn insert_plan(
         .collect();
     let missing: Vec<usize> = (0..rows.len()).filter(|&i| results[i].is_none()).collect();
     if !missing.is_empty() {
-        let mut keys = (Vec::new(), Vec::new(), Vec::new(), Vec::new());
+        let mut keys = (Vec::new(), Vec::new(), Vec::new(), Vec::new(), Vec::new());
         for &i in &missing {
-            let (t, ig, x) = rows[i].key().ok_or_else(|| {
+            let (t, ig, c, x) = rows[i].key().ok_or_else(|| {
                 StoreError::Corrupt("an event without externalId conflicted".into())
             })?;
             keys.0.push(t);
             keys.1.push(ig);
             keys.2.push(x);
             keys.3.push(i as i64);
+            keys.4.push(c);
         }
         let found = sqlx::query(FIND_EXISTING)
             .bind(keys.0)
             .bind(keys.1)
             .bind(keys.2)
             .bind(keys.3)
+            .bind(keys.4)
             .fetch_all(&mut *c)
             .await?;
         for row in found {

@@ -249,15 +249,18 @@ async fn insert_plan(
             Some(&seq) => results.push(RowResult::Inserted { seq }),
             None => {
                 // Not inserted: the dedup key exists (only keyed rows can conflict).
-                let (tenant, integration, external) = r.key().ok_or_else(|| {
+                let (tenant, integration, connector, external) = r.key().ok_or_else(|| {
                     StoreError::Corrupt("an event without externalId conflicted".into())
                 })?;
                 let id: Option<String> = sqlx::query_scalar(
                     "SELECT id FROM events WHERE tenant_id = ? \
-                     AND COALESCE(integration_id, '') = ? AND external_id = ?",
+                     AND COALESCE(integration_id, '') = ? \
+                     AND (CASE WHEN integration_id IS NULL THEN connector ELSE '' END) = ? \
+                     AND external_id = ?",
                 )
                 .bind(tenant)
                 .bind(integration)
+                .bind(connector)
                 .bind(external)
                 .fetch_optional(&mut *c)
                 .await?;
