@@ -20,7 +20,7 @@ use super::{
     invalid_config, may_see_secrets, present_config, row_json, schema, seal_config, secrets,
     type_schema,
     types::is_live,
-    Peer, Shared,
+    Peer, SecretAccess, Shared,
 };
 use utoipa::ToSchema;
 
@@ -55,7 +55,7 @@ async fn render(
     state: &AppState,
     shared: &Shared,
     rows: &[Integration],
-    clear: bool,
+    access: &SecretAccess,
 ) -> ApiResult<Vec<Value>> {
     let sbox = shared.secrets()?;
     let mut types: HashMap<String, Option<ConnectorType>> = HashMap::new();
@@ -66,7 +66,7 @@ async fn render(
             types.insert(i.integration_type.clone(), t);
         }
         let (_, paths) = type_schema(types[&i.integration_type].as_ref());
-        let config = present_config(sbox, &paths, i, clear);
+        let config = present_config(sbox, &paths, i, access.clear_for(&i.integration_type));
         let status = state
             .store
             .get_integration_status(&i.tenant_id, &i.id)
@@ -82,7 +82,7 @@ fn clear_for(
     caller: &Caller,
     headers: &HeaderMap,
     peer: &Peer,
-) -> bool {
+) -> SecretAccess {
     may_see_secrets(state, shared, caller, headers, peer.0)
 }
 
@@ -105,8 +105,8 @@ pub async fn list(
     let ty = q.ty.as_deref().filter(|t| !t.is_empty());
     let scope = caller.tenant_scope(q.all_tenants)?;
     let rows = state.store.list_integrations(scope, ty).await?;
-    let clear = clear_for(&state, &shared, &caller, &headers, &peer);
-    Ok(Json(render(&state, &shared, &rows, clear).await?))
+    let access = clear_for(&state, &shared, &caller, &headers, &peer);
+    Ok(Json(render(&state, &shared, &rows, &access).await?))
 }
 
 #[utoipa::path(
@@ -124,8 +124,8 @@ pub async fn get_one(
     Path(id): Path<String>,
 ) -> ApiResult<Json<Value>> {
     let i = load(&state, caller.tenant(), &id).await?;
-    let clear = clear_for(&state, &shared, &caller, &headers, &peer);
-    let mut rows = render(&state, &shared, std::slice::from_ref(&i), clear).await?;
+    let access = clear_for(&state, &shared, &caller, &headers, &peer);
+    let mut rows = render(&state, &shared, std::slice::from_ref(&i), &access).await?;
     Ok(Json(rows.remove(0)))
 }
 
@@ -352,7 +352,7 @@ pub async fn update(
         .store
         .get_integration_status(&i.tenant_id, &i.id)
         .await?;
-    let clear = caller.scope.allows(Scope::Ingest) && state.config.auth.enabled;
+    let clear = state.config.auth.enabled && caller.connector_for(&i.integration_type);
     Ok(Json(row_json(
         &i,
         present_config(sbox, &paths, &i, clear),
