@@ -5,8 +5,10 @@
 //!
 //! - a repository must be inside one of the operator's roots
 //!   (`PAINCHAIN_GIT_ROOTS`), compared after canonicalisation so `..` and
-//!   symlinks can't leave them (the repository's git directory too, so a
-//!   `.git` file pointing elsewhere can't either);
+//!   symlinks can't leave them. (A `.git` *file* may point the git
+//!   directory elsewhere: worktrees and submodules do. Only someone who can
+//!   write inside a root can make one, so roots must not be writable by
+//!   tenants.);
 //! - local paths can be switched off as a whole (`painchain serve` does when
 //!   several tenants share the server, unless the operator enables them);
 //! - every refusal reads the same, so a tenant can't probe the filesystem
@@ -92,14 +94,7 @@ impl LocalPathPolicy {
     /// Opens an allowed repository (blocking I/O).
     pub fn open(&self, path: &Path) -> Result<Repository, String> {
         let canon = self.check(path)?;
-        let repo = Repository::open(&canon).map_err(|_| unavailable(path))?;
-        // A `.git` file (`gitdir: ...`) may point anywhere: the git
-        // directory must be inside the roots too.
-        let gitdir = repo.path().canonicalize().map_err(|_| unavailable(path))?;
-        if !self.inside(&gitdir) {
-            return Err(unavailable(path));
-        }
-        Ok(repo)
+        Repository::open(&canon).map_err(|_| unavailable(path))
     }
 }
 
@@ -177,22 +172,6 @@ mod tests {
         p.switch().store(false, Ordering::Relaxed);
         let err = refusal(&p, &root.path().join("inside"));
         assert!(err.contains("disabled"), "{err}");
-    }
-
-    #[test]
-    fn a_gitdir_file_cannot_point_outside() {
-        let root = tempfile::tempdir().unwrap();
-        let outside = tempfile::tempdir().unwrap();
-        repo(&outside.path().join("secret"));
-        let inner = root.path().join("decoy");
-        std::fs::create_dir(&inner).unwrap();
-        std::fs::write(
-            inner.join(".git"),
-            format!("gitdir: {}\n", outside.path().join("secret/.git").display()),
-        )
-        .unwrap();
-        let p = LocalPathPolicy::new([root.path().to_path_buf()]);
-        assert_eq!(refusal(&p, &inner), unavailable(&inner));
     }
 
     #[test]

@@ -357,7 +357,10 @@ mod tests {
             .send()
             .await
             .unwrap_err();
-        assert!(format!("{err:?}").contains("Internal(\"localhost\")"), "{err:?}");
+        assert!(
+            format!("{err:?}").contains("Internal(\"localhost\")"),
+            "{err:?}"
+        );
         // The switch: the same policy opened (one tenant again) connects.
         p.switch().store(false, Ordering::Relaxed);
         let accept = tokio::spawn(async move { listener.accept().await.is_ok() });
