@@ -583,3 +583,71 @@ fn examples_parse() {
         assert_eq!(d.len(), 1, "{f}");
     }
 }
+
+/// Issue #10, item 9: the in-process connectors' credential lives in memory
+/// only. A `<data_dir>/connector.token` left by an earlier version (an
+/// all-tenants token, never revoked) is revoked and deleted at start, and
+/// no new one is written.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn stale_connector_token_file_is_revoked_and_deleted() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let data_s = data.to_str().unwrap();
+    let token = |args: &[&str]| {
+        let out = Command::new(BIN)
+            .args(["token"])
+            .args(args)
+            .args(["--local", "--data-dir", data_s])
+            .env_remove("PAINCHAIN_DATABASE_URL")
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8_lossy(&out.stdout).trim().to_string()
+    };
+    let old = token(&[
+        "create",
+        "--name",
+        "in-process connectors",
+        "--scope",
+        "ingest",
+        "--all-tenants",
+    ]);
+    let file = data.join("connector.token");
+    std::fs::write(&file, &old).unwrap();
+    let port = free_port();
+    let server = Proc::spawn(
+        "serve",
+        &[
+            "serve",
+            "--bind",
+            &format!("127.0.0.1:{port}"),
+            "--data-dir",
+            data_s,
+        ],
+        &[("PAINCHAIN_CONNECTORS", "git")],
+    );
+    let base = server.base();
+    let api = Api::authed(&base, &format!("Bearer {old}"));
+    let r = api
+        .c
+        .get(format!("{base}/api/integrations?allTenants=true"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 401, "the old token is revoked");
+    assert!(!file.exists(), "and its file deleted");
+    // The in-process connector still works (its token is in memory only).
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while !server.log().contains("registered connector=git") {
+        assert!(Instant::now() < deadline, "{}", server.log());
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert!(!file.exists());
+    let listed = token(&["list", "--json"]);
+    assert_eq!(listed.trim(), "[]", "no token was stored: {listed}");
+    server.stop();
+}
