@@ -468,10 +468,42 @@ async fn secrets_with_auth_on(b: Backend) {
         .post(
             "/api/integrations",
             github_integration(),
+            &[("authorization", &other_conn)],
+        )
+        .await;
+    assert_eq!(
+        st,
+        StatusCode::FORBIDDEN,
+        "or a connector token of the type"
+    );
+    let (st, _) = h
+        .post(
+            "/api/integrations",
+            github_integration(),
             &[("authorization", &admin)],
         )
         .await;
     assert_eq!(st, StatusCode::CREATED);
+    // A standalone connector applying its YAML file manages integrations
+    // of its own type with its connector token.
+    let (st, mine) = h
+        .post(
+            "/api/integrations",
+            github_integration(),
+            &[("authorization", &conn)],
+        )
+        .await;
+    assert_eq!(st, StatusCode::CREATED, "{mine}");
+    let mine = mine["id"].as_str().unwrap().to_string();
+    let (st, _) = h
+        .req(
+            Method::DELETE,
+            &format!("/api/integrations/{mine}"),
+            None,
+            &[("authorization", &admin)],
+        )
+        .await;
+    assert_eq!(st, StatusCode::NO_CONTENT);
     for (t, clear) in [
         (&read, false),
         (&ingest, false),

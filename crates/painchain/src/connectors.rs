@@ -144,7 +144,9 @@ struct ConnectorArgs {
         value_name = "URL"
     )]
     server: String,
-    /// Ingest or admin token (`pc_...`); needed when the server has auth on.
+    /// A connector token of this type (`painchain token create --connector
+    /// <type>`); needed when the server has auth on. Other tokens see
+    /// integration secrets masked.
     #[arg(
         long,
         env = "PAINCHAIN_TOKEN",

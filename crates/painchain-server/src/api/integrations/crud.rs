@@ -86,6 +86,20 @@ fn clear_for(
     may_see_secrets(state, shared, caller, headers, peer.0)
 }
 
+/// Creating and changing integrations: admins, and connector tokens for
+/// integrations of their own type (a standalone connector applying its
+/// YAML file, which needs that same token to read the secrets back).
+fn may_manage(caller: &Caller, ty: &str) -> ApiResult<()> {
+    if caller.scope.allows(Scope::Admin) || caller.connector_for(ty) {
+        Ok(())
+    } else {
+        Err(ApiError::Forbidden(format!(
+            "this token has scope `{}`; this call needs `admin` (or a connector token of type `{ty}`)",
+            caller.scope.as_str()
+        )))
+    }
+}
+
 /// The tenant's integrations, a bare array (as the seed's clients expect).
 #[utoipa::path(
     get, path = "/api/integrations", tag = "integrations",
@@ -189,9 +203,10 @@ async fn known_type(state: &AppState, ty: &str) -> ApiResult<ConnectorType> {
 pub async fn create(
     State(state): State<AppState>,
     Extension(shared): Extension<Shared>,
-    Admin(caller): Admin,
+    Ingest(caller): Ingest,
     ApiJson(body): ApiJson<CreateBody>,
 ) -> ApiResult<Response> {
+    may_manage(&caller, &body.ty)?;
     let t = known_type(&state, &body.ty).await?;
     if !body.config.is_object() {
         return Err(ApiError::invalid("config", "config must be an object"));
@@ -294,7 +309,7 @@ pub async fn update(
 ) -> ApiResult<Response> {
     let mut i = load(&state, caller.tenant(), &id).await?;
     let edits = body.name.is_some() || body.config.is_some() || body.enabled.is_some();
-    if edits && !caller.scope.allows(Scope::Admin) {
+    if edits && may_manage(&caller, &i.integration_type).is_err() {
         return Err(ApiError::Forbidden(
             "changing an integration needs an admin token (ingest tokens may only send {lastSync})"
                 .into(),
