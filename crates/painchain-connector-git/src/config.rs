@@ -133,31 +133,6 @@ impl GitConfig {
     }
 }
 
-/// When `PAINCHAIN_GIT_ROOTS` is set (paths separated by `:`), repositories
-/// must live under one of them: a server with auth off should not read
-/// arbitrary directories because someone posted an integration.
-pub fn check_allowed(path: &Path) -> Result<(), String> {
-    let Ok(roots) = std::env::var("PAINCHAIN_GIT_ROOTS") else {
-        return Ok(());
-    };
-    let canon = path
-        .canonicalize()
-        .map_err(|e| format!("{}: {e}", path.display()))?;
-    let allowed = roots
-        .split(':')
-        .filter(|r| !r.is_empty())
-        .filter_map(|r| Path::new(r).canonicalize().ok())
-        .any(|root| canon.starts_with(root));
-    if allowed {
-        Ok(())
-    } else {
-        Err(format!(
-            "{} is outside the directories allowed by PAINCHAIN_GIT_ROOTS",
-            path.display()
-        ))
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

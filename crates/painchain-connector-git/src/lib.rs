@@ -9,6 +9,7 @@
 //! accepted the events. Reads repositories with libgit2 (no `git` process).
 
 pub mod config;
+pub mod policy;
 pub mod scan;
 
 use std::{collections::BTreeMap, sync::Arc, time::Duration};
@@ -20,6 +21,7 @@ use painchain_sdk::{
 use serde_json::{json, Value};
 
 pub use config::GitConfig;
+pub use policy::LocalPathPolicy;
 use scan::RefState;
 
 pub const TYPE: &str = "git";
@@ -27,7 +29,24 @@ pub const TYPE: &str = "git";
 /// Scanning refs is cheap, so local repositories are checked often.
 pub const DEFAULT_INTERVAL: Duration = Duration::from_secs(5);
 
-pub struct GitConnector;
+/// The connector, with the [`LocalPathPolicy`] deciding which
+/// repositories it may read (default: [`LocalPathPolicy::from_env`]).
+#[derive(Debug, Clone)]
+pub struct GitConnector {
+    policy: LocalPathPolicy,
+}
+
+impl GitConnector {
+    pub fn new(policy: LocalPathPolicy) -> Self {
+        GitConnector { policy }
+    }
+}
+
+impl Default for GitConnector {
+    fn default() -> Self {
+        GitConnector::new(LocalPathPolicy::from_env())
+    }
+}
 
 /// JSON Schema of the config (the server also accepts the seed's `fields`
 /// form; this connector uses JSON Schema to exercise that path).
@@ -109,23 +128,17 @@ impl Connector for GitConnector {
     fn validate(&self, config: &Value) -> Result<(), String> {
         let cfg = GitConfig::from_json(config)?;
         for r in &cfg.repos {
-            config::check_allowed(&r.path)?;
+            self.policy.check(&r.path)?;
         }
         Ok(())
     }
 
     async fn test_connection(&self, integration: &IntegrationSpec) -> Result<(), String> {
         let cfg = GitConfig::from_json(&integration.config)?;
+        let policy = self.policy.clone();
         tokio::task::spawn_blocking(move || {
             for r in &cfg.repos {
-                config::check_allowed(&r.path)?;
-                let repo = git2::Repository::open(&r.path).map_err(|e| {
-                    format!(
-                        "{} is not a readable git repository: {}",
-                        r.path.display(),
-                        e.message()
-                    )
-                })?;
+                let repo = policy.open(&r.path)?;
                 let n = repo
                     .references_glob("refs/heads/*")
                     .map_err(|e| e.message().to_string())?
@@ -142,7 +155,10 @@ impl Connector for GitConnector {
 
     fn source(&self, integration: &IntegrationSpec) -> anyhow::Result<Source> {
         let cfg = GitConfig::from_json(&integration.config).map_err(anyhow::Error::msg)?;
-        Ok(Source::streaming(GitSource { cfg: Arc::new(cfg) }))
+        Ok(Source::streaming(GitSource {
+            cfg: Arc::new(cfg),
+            policy: self.policy.clone(),
+        }))
     }
 }
 
@@ -159,6 +175,7 @@ fn write_checkpoint(repos: &BTreeMap<String, RefState>) -> Value {
 
 pub struct GitSource {
     cfg: Arc<GitConfig>,
+    policy: LocalPathPolicy,
 }
 
 #[async_trait]
@@ -168,6 +185,7 @@ impl StreamingSource for GitSource {
         loop {
             ctx.syncing();
             let cfg = self.cfg.clone();
+            let policy = self.policy.clone();
             let prev = state.clone();
             // libgit2 is blocking I/O.
             let (events, next, errors) = tokio::task::spawn_blocking(move || {
@@ -177,7 +195,7 @@ impl StreamingSource for GitSource {
                 let mut errors = Vec::new();
                 for repo in &cfg.repos {
                     let key = repo.path.display().to_string();
-                    match scan::scan_repo(repo, &cfg, prev.get(&key), now) {
+                    match scan::scan_repo(&policy, repo, &cfg, prev.get(&key), now) {
                         Ok(r) => {
                             events.extend(r.events);
                             next.insert(key, r.state);

@@ -194,20 +194,17 @@ fn new_commits<'r>(
 }
 
 /// Scans one repository against its previous state (`None`: first time,
-/// backfill `cfg.since`).
+/// backfill `cfg.since`). The repository is opened through the
+/// [`LocalPathPolicy`](crate::policy::LocalPathPolicy), so only allowed
+/// paths are ever read.
 pub fn scan_repo(
+    policy: &crate::policy::LocalPathPolicy,
     repo_cfg: &RepoConfig,
     cfg: &GitConfig,
     prev: Option<&RefState>,
     now: DateTime<Utc>,
 ) -> anyhow::Result<ScanResult> {
-    let repo = Repository::open(&repo_cfg.path).map_err(|e| {
-        anyhow::anyhow!(
-            "{} is not a readable git repository: {}",
-            repo_cfg.path.display(),
-            e.message()
-        )
-    })?;
+    let repo = policy.open(&repo_cfg.path).map_err(anyhow::Error::msg)?;
     let first = prev.is_none();
     let empty = RefState::new();
     let prev = prev.unwrap_or(&empty);

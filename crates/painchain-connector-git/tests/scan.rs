@@ -58,6 +58,11 @@ impl TestRepo {
     }
 }
 
+/// Everything is allowed in these tests (temporary directories).
+fn policy() -> painchain_connector_git::policy::LocalPathPolicy {
+    painchain_connector_git::policy::LocalPathPolicy::new([std::env::temp_dir()])
+}
+
 fn cfg(path: &str, extra: serde_json::Value) -> GitConfig {
     let mut v = json!({"name": "t", "tags": [], "path": path});
     for (k, x) in extra.as_object().unwrap() {
@@ -87,7 +92,7 @@ fn first_scan_backfills_each_commit_once_and_tags() {
     r.tag("v1.0.0", f);
 
     let c = cfg(&r.path(), json!({}));
-    let out = scan_repo(&c.repos[0], &c, None, Utc::now()).unwrap();
+    let out = scan_repo(&policy(), &c.repos[0], &c, None, Utc::now()).unwrap();
     let ids = ids(&out.events);
     // master first (HEAD): a, b; then feature's own commit only; then tag.
     assert_eq!(ids.len(), 4, "{ids:?}");
@@ -108,7 +113,7 @@ fn first_scan_backfills_each_commit_once_and_tags() {
     assert_eq!(out.events[0].connector, "git");
 
     // A rescan from the saved state finds nothing new.
-    let again = scan_repo(&c.repos[0], &c, Some(&out.state), Utc::now()).unwrap();
+    let again = scan_repo(&policy(), &c.repos[0], &c, Some(&out.state), Utc::now()).unwrap();
     assert!(again.events.is_empty());
     assert_eq!(again.state, out.state);
 }
@@ -118,13 +123,13 @@ fn new_commits_become_one_batch_event_or_one_per_commit() {
     let r = TestRepo::new();
     r.commit("master", "a", 100);
     let batch = cfg(&r.path(), json!({}));
-    let s0: RefState = scan_repo(&batch.repos[0], &batch, None, Utc::now())
+    let s0: RefState = scan_repo(&policy(), &batch.repos[0], &batch, None, Utc::now())
         .unwrap()
         .state;
     r.commit("master", "b", 50);
     let tip = r.commit("master", "c", 10);
 
-    let out = scan_repo(&batch.repos[0], &batch, Some(&s0), Utc::now()).unwrap();
+    let out = scan_repo(&policy(), &batch.repos[0], &batch, Some(&s0), Utc::now()).unwrap();
     assert_eq!(out.events.len(), 1);
     let e = &out.events[0];
     assert_eq!(e.kind.as_deref(), Some("branch.pushed"));
@@ -132,12 +137,19 @@ fn new_commits_become_one_batch_event_or_one_per_commit() {
     assert_eq!(e.data["after"], json!(tip.to_string()));
     assert!(e.title.starts_with("2 commits pushed to master"));
     // Same checkpoint, same answer: the externalId is stable.
-    let again = scan_repo(&batch.repos[0], &batch, Some(&s0), Utc::now()).unwrap();
+    let again = scan_repo(&policy(), &batch.repos[0], &batch, Some(&s0), Utc::now()).unwrap();
     assert_eq!(ids(&again.events), ids(&out.events));
 
     let per_commit = cfg(&r.path(), json!({"mode": "commit"}));
     assert_eq!(per_commit.mode, Mode::Commit);
-    let out = scan_repo(&per_commit.repos[0], &per_commit, Some(&s0), Utc::now()).unwrap();
+    let out = scan_repo(
+        &policy(),
+        &per_commit.repos[0],
+        &per_commit,
+        Some(&s0),
+        Utc::now(),
+    )
+    .unwrap();
     assert_eq!(out.events.len(), 2);
     assert!(out.events[1].title.ends_with(": c"), "oldest first");
 }
@@ -152,11 +164,18 @@ fn branch_filter_and_deletions() {
         .unwrap();
     r.commit("wip", "w", 50);
     let only_master = cfg(&r.path(), json!({"branches": "master"}));
-    let out = scan_repo(&only_master.repos[0], &only_master, None, Utc::now()).unwrap();
+    let out = scan_repo(
+        &policy(),
+        &only_master.repos[0],
+        &only_master,
+        None,
+        Utc::now(),
+    )
+    .unwrap();
     assert!(ids(&out.events).iter().all(|i| !i.contains(":wip:")));
 
     let all = cfg(&r.path(), json!({}));
-    let s = scan_repo(&all.repos[0], &all, None, Utc::now())
+    let s = scan_repo(&policy(), &all.repos[0], &all, None, Utc::now())
         .unwrap()
         .state;
     r.repo
@@ -164,7 +183,7 @@ fn branch_filter_and_deletions() {
         .unwrap()
         .delete()
         .unwrap();
-    let out = scan_repo(&all.repos[0], &all, Some(&s), Utc::now()).unwrap();
+    let out = scan_repo(&policy(), &all.repos[0], &all, Some(&s), Utc::now()).unwrap();
     assert_eq!(out.events.len(), 1);
     assert_eq!(out.events[0].kind.as_deref(), Some("branch.deleted"));
 }
@@ -172,7 +191,7 @@ fn branch_filter_and_deletions() {
 #[test]
 fn a_missing_repository_is_a_clear_error() {
     let c = cfg("/nonexistent/repo", json!({}));
-    let err = match scan_repo(&c.repos[0], &c, None, Utc::now()) {
+    let err = match scan_repo(&policy(), &c.repos[0], &c, None, Utc::now()) {
         Err(e) => e.to_string(),
         Ok(_) => panic!("expected an error"),
     };

@@ -70,7 +70,7 @@ pub struct RateLimitState {
     pub blocked_until: Option<DateTime<Utc>>,
 }
 
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct ClientOptions {
     /// `https://api.github.com`, or `https://ghe.example.com/api/v3`.
     pub api_url: String,
@@ -87,6 +87,9 @@ pub struct ClientOptions {
     /// How often a secondary-limit answer is retried after its
     /// `Retry-After` before giving up for this poll.
     pub max_retries: u32,
+    /// Where the client may connect (https and public addresses only on a
+    /// server shared by several tenants).
+    pub outbound: painchain_sdk::OutboundPolicy,
 }
 
 impl ClientOptions {
@@ -99,7 +102,26 @@ impl ClientOptions {
             max_wait: Duration::from_secs(60),
             slow_down_below: 50,
             max_retries: 2,
+            outbound: painchain_sdk::OutboundPolicy::open(),
         }
+    }
+
+    pub fn with_outbound(mut self, outbound: painchain_sdk::OutboundPolicy) -> Self {
+        self.outbound = outbound;
+        self
+    }
+}
+
+impl std::fmt::Debug for ClientOptions {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // Never print the token.
+        f.debug_struct("ClientOptions")
+            .field("api_url", &self.api_url)
+            .field("token", &"<redacted>")
+            .field("user_agent", &self.user_agent)
+            .field("timeout", &self.timeout)
+            .field("outbound", &self.outbound)
+            .finish_non_exhaustive()
     }
 }
 
@@ -164,7 +186,13 @@ impl GithubClient {
                 opts.api_url
             )));
         }
-        let http = reqwest::Client::builder()
+        opts.outbound
+            .check_url(&base)
+            .map_err(|e| GithubError::Config(format!("apiUrl: {e}")))?;
+        // The policy's resolver checks every address at connection time.
+        let http = opts
+            .outbound
+            .client_builder()
             .timeout(opts.timeout)
             .build()
             .map_err(|e| GithubError::Config(e.to_string()))?;
@@ -174,6 +202,13 @@ impl GithubClient {
             opts,
             rate: Arc::new(Mutex::new(None)),
         })
+    }
+
+    /// Whether error bodies from the API host may be shown: only GitHub's
+    /// own API (`api.github.com`), or any host on an open (single-tenant)
+    /// policy, where the operator owns every `apiUrl`.
+    fn trusted_host(&self) -> bool {
+        !self.opts.outbound.is_restricted() || self.base.host_str() == Some("api.github.com")
     }
 
     /// The API base URL (always ending in `/`).
@@ -212,7 +247,7 @@ impl GithubClient {
             let resp = req
                 .send()
                 .await
-                .map_err(|e| GithubError::Transport(e.without_url().to_string()))?;
+                .map_err(|e| GithubError::Transport(transport_message(e)))?;
             let status = resp.status();
             let headers = resp.headers().clone();
             self.record(&headers);
@@ -231,7 +266,13 @@ impl GithubClient {
                     next: next_link(&headers),
                 }));
             }
-            let message = error_message(resp).await;
+            let message = if self.trusted_host() {
+                error_message(resp).await
+            } else {
+                // An answer from a host we don't know (an `apiUrl` pointing
+                // at an internal service) is never echoed into statuses.
+                String::from("(answer not shown: not from api.github.com)")
+            };
             match status {
                 StatusCode::UNAUTHORIZED => return Err(GithubError::Unauthorized),
                 StatusCode::NOT_FOUND => return Err(GithubError::NotFound { path }),
@@ -430,6 +471,20 @@ fn parse_retry_after(v: &str) -> Option<i64> {
 }
 
 /// GitHub's error bodies are `{"message": "...", "documentation_url": ...}`.
+/// A transport error's message, with the cause chain (where the outbound
+/// policy's refusal is), without the URL.
+fn transport_message(e: reqwest::Error) -> String {
+    let e = e.without_url();
+    let mut src = std::error::Error::source(&e);
+    while let Some(s) = src {
+        if let Some(o) = s.downcast_ref::<painchain_sdk::outbound::OutboundError>() {
+            return o.to_string();
+        }
+        src = s.source();
+    }
+    e.to_string()
+}
+
 async fn error_message(resp: reqwest::Response) -> String {
     let text = resp.text().await.unwrap_or_default();
     serde_json::from_str::<Value>(&text)

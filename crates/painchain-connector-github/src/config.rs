@@ -12,7 +12,8 @@ use crate::client::DEFAULT_API_URL;
 /// How far back the first poll looks when `since` is not set.
 pub const DEFAULT_SINCE: &str = "7d";
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+// Debug by hand: the token must never reach a log line.
+#[derive(Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct GithubConfig {
     #[serde(default)]
@@ -41,6 +42,23 @@ pub struct GithubConfig {
     /// The initial backfill: a duration (`7d`, `12h`) or an RFC 3339 date.
     #[serde(default)]
     pub since: Option<String>,
+}
+
+impl std::fmt::Debug for GithubConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("GithubConfig")
+            .field("name", &self.name)
+            .field("tags", &self.tags)
+            .field("token", &"<redacted>")
+            .field("repositories", &self.repositories)
+            .field("branches", &self.branches)
+            .field("events", &self.events)
+            .field("polling", &self.polling)
+            .field("webhook", &self.webhook)
+            .field("api_url", &self.api_url)
+            .field("since", &self.since)
+            .finish()
+    }
 }
 
 fn default_api_url() -> String {
@@ -73,12 +91,21 @@ fn default_interval() -> u64 {
     60
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct WebhookConfig {
     #[serde(default)]
     pub enabled: Option<bool>,
     #[serde(default)]
     pub secret: Option<String>,
+}
+
+impl std::fmt::Debug for WebhookConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("WebhookConfig")
+            .field("enabled", &self.enabled)
+            .field("secret", &self.secret.as_ref().map(|_| "<redacted>"))
+            .finish()
+    }
 }
 
 /// `owner/repo`, `owner/*`, or `{owner, repo, tags}`.
@@ -373,6 +400,21 @@ fn lenient_u64<'de, D: Deserializer<'de>>(d: D) -> Result<u64, D::Error> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn debug_never_shows_secrets() {
+        let c = GithubConfig::from_value(&serde_json::json!({
+            "name": "x", "tags": [], "token": "ghp_TOPSECRET1",
+            "repositories": ["o/r"], "webhook": {"secret": "whsec_TOPSECRET2"}
+        }))
+        .unwrap();
+        for s in [format!("{c:?}"), format!("{c:#?}")] {
+            assert!(!s.contains("TOPSECRET"), "{s}");
+            assert!(s.contains("<redacted>"), "{s}");
+        }
+        let o = crate::client::ClientOptions::new("https://api.github.com", "ghp_TOPSECRET3");
+        assert!(!format!("{o:?}").contains("TOPSECRET"));
+    }
     use serde_json::json;
 
     #[test]

@@ -97,7 +97,17 @@ pub struct Poller {
 
 /// Checks the token and access to each configured repository.
 pub async fn test_connection(config: &GithubConfig) -> Result<ConnectionReport, GithubError> {
-    Poller::new(config.clone())?.test_connection().await
+    test_connection_with(config, painchain_sdk::OutboundPolicy::open()).await
+}
+
+/// [`test_connection`] under an outbound policy.
+pub async fn test_connection_with(
+    config: &GithubConfig,
+    outbound: painchain_sdk::OutboundPolicy,
+) -> Result<ConnectionReport, GithubError> {
+    Poller::with_outbound(config.clone(), outbound)?
+        .test_connection()
+        .await
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -134,13 +144,23 @@ struct RepoCtx<'a> {
 
 impl Poller {
     pub fn new(config: GithubConfig) -> Result<Self, GithubError> {
+        Self::with_outbound(config, painchain_sdk::OutboundPolicy::open())
+    }
+
+    /// A poller whose requests go through `outbound` (the server's SSRF policy).
+    pub fn with_outbound(
+        config: GithubConfig,
+        outbound: painchain_sdk::OutboundPolicy,
+    ) -> Result<Self, GithubError> {
         config
             .validate()
             .map_err(|e| GithubError::Config(e.to_string()))?;
         if config.token.trim().is_empty() {
             return Err(GithubError::Config("token is empty".into()));
         }
-        let client = GithubClient::new(ClientOptions::new(&config.api_url, config.token.trim()))?;
+        let client = GithubClient::new(
+            ClientOptions::new(&config.api_url, config.token.trim()).with_outbound(outbound),
+        )?;
         Ok(Poller { config, client })
     }
 

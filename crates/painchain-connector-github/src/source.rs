@@ -22,9 +22,18 @@ use crate::poller::{PollOutcome, Poller};
 
 pub const DEFAULT_INTERVAL: Duration = Duration::from_secs(60);
 
-/// The `github` connector type.
-#[derive(Debug, Clone, Copy, Default)]
-pub struct GithubConnector;
+/// The `github` connector type. Its outbound policy decides where `apiUrl`
+/// may point (default: open, the single-tenant free tier).
+#[derive(Debug, Clone, Default)]
+pub struct GithubConnector {
+    outbound: painchain_sdk::OutboundPolicy,
+}
+
+impl GithubConnector {
+    pub fn new(outbound: painchain_sdk::OutboundPolicy) -> Self {
+        GithubConnector { outbound }
+    }
+}
 
 fn config_of(config: &Value) -> Result<GithubConfig, String> {
     let c = GithubConfig::from_value(config).map_err(|e| e.to_string())?;
@@ -58,7 +67,7 @@ impl Connector for GithubConnector {
 
     async fn test_connection(&self, integration: &IntegrationSpec) -> Result<(), String> {
         let cfg = config_of(&integration.config)?;
-        let report = crate::poller::test_connection(&cfg)
+        let report = crate::poller::test_connection_with(&cfg, self.outbound.clone())
             .await
             .map_err(|e| e.to_string())?;
         if report.ok {
@@ -71,7 +80,10 @@ impl Connector for GithubConnector {
 
     fn source(&self, integration: &IntegrationSpec) -> anyhow::Result<Source> {
         let cfg = config_of(&integration.config).map_err(anyhow::Error::msg)?;
-        Ok(Source::streaming(GithubSource::new(Poller::new(cfg)?)))
+        Ok(Source::streaming(GithubSource::new(Poller::with_outbound(
+            cfg,
+            self.outbound.clone(),
+        )?)))
     }
 }
 

@@ -59,7 +59,10 @@ impl Deliver for Recorder {
 /// Runs the integration's source until its first poll is reported, then
 /// stops it. Returns what it delivered and reported.
 async fn run_once(spec: &IntegrationSpec, checkpoint: Option<Value>) -> Arc<Recorder> {
-    let source = GithubConnector.source(spec).unwrap().into_streaming();
+    let source = GithubConnector::default()
+        .source(spec)
+        .unwrap()
+        .into_streaming();
     let rec = Arc::new(Recorder::default());
     let (stop_tx, stop_rx) = watch::channel(false);
     let (_wake_tx, wake_rx) = watch::channel(0u64);
@@ -141,20 +144,20 @@ async fn source_delivers_events_with_checkpoint_and_reports_missing_repos() {
 
 #[tokio::test]
 async fn connector_metadata_validation_and_connection_test() {
-    let m = GithubConnector.metadata();
+    let m = GithubConnector::default().metadata();
     assert_eq!(m.id, "github");
     assert_eq!(m.display_name, "GitHub");
     assert!(m.logo.unwrap().starts_with("data:image/svg+xml;base64,"));
     assert_eq!(m.config_schema["properties"]["token"]["x-secret"], true);
 
-    assert!(GithubConnector
+    assert!(GithubConnector::default()
         .validate(&json!({"token": "t", "repositories": ["a/b"]}))
         .is_ok());
-    let err = GithubConnector
+    let err = GithubConnector::default()
         .validate(&json!({"repositories": ["a/b"]}))
         .unwrap_err();
     assert!(err.contains("token"), "{err}");
-    let err = GithubConnector
+    let err = GithubConnector::default()
         .validate(&json!({"token": "t", "repositories": ["not-a-repo"]}))
         .unwrap_err();
     assert!(err.contains("repositories[0]"), "{err}");
@@ -165,7 +168,7 @@ async fn connector_metadata_validation_and_connection_test() {
         .respond_with(wiremock::ResponseTemplate::new(401))
         .mount(&server)
         .await;
-    let err = GithubConnector
+    let err = GithubConnector::default()
         .test_connection(&spec(&server, json!([REPO])))
         .await
         .unwrap_err();

@@ -52,8 +52,33 @@ pub struct TokenInfo {
     pub prefix: String,
     #[schema(value_type = String, format = DateTime)]
     pub created_at: DateTime<Utc>,
+    /// Updated at most once a minute per token.
     #[schema(value_type = Option<String>, format = DateTime)]
     pub last_used_at: Option<DateTime<Utc>>,
+    /// A connector token: the connector type it is bound to (`*`: any
+    /// type). Only connector tokens see integration secrets in clear, and
+    /// only those of integrations of their type.
+    #[serde(default)]
+    pub connector: Option<String>,
+    /// After this instant the token is refused (`401`); `null`: never.
+    #[serde(default)]
+    #[schema(value_type = Option<String>, format = DateTime)]
+    pub expires_at: Option<DateTime<Utc>>,
+}
+
+impl TokenInfo {
+    pub fn expired_at(&self, now: DateTime<Utc>) -> bool {
+        self.expires_at.is_some_and(|e| e <= now)
+    }
+}
+
+/// The connector binding of a token valid for every connector type (what
+/// all-tenants tokens made before connector tokens existed became).
+pub const ANY_CONNECTOR: &str = "*";
+
+/// Whether a token bound to `binding` serves integrations of `ty`.
+pub fn connector_serves(binding: &str, ty: &str) -> bool {
+    binding == ANY_CONNECTOR || binding == ty
 }
 
 /// The tenant of a token valid in every tenant (connector processes that

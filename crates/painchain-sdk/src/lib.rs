@@ -20,12 +20,14 @@ pub mod client;
 pub mod config_file;
 pub mod connector;
 pub mod health;
+pub mod outbound;
 pub mod retry;
 pub mod runtime;
 pub mod source;
 
 pub use client::{Client, ClientError};
 pub use connector::{poll_interval, Connector, ConnectorMetadata, IntegrationSpec};
+pub use outbound::OutboundPolicy;
 pub use runtime::{Runtime, RuntimeConfig};
 pub use source::{Batch, PollingSource, Source, SourceContext, Stopped, StreamingSource, Wake};
 

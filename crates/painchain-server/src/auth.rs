@@ -43,11 +43,32 @@ pub struct Caller {
     /// May act in (and list across) every tenant: an all-tenants token, or
     /// anyone when auth is off (the header picks any tenant then anyway).
     pub all_tenants: bool,
+    /// A connector token's type (`*`: any): the only callers that see
+    /// integration secrets in clear (of their type) with auth on.
+    pub connector: Option<Arc<str>>,
 }
 
 impl Caller {
     pub fn tenant(&self) -> &str {
         &self.tenant
+    }
+
+    /// Whether this caller is a connector token serving type `ty`.
+    pub fn connector_for(&self, ty: &str) -> bool {
+        self.connector
+            .as_deref()
+            .is_some_and(|c| painchain_core::token::connector_serves(c, ty))
+    }
+
+    /// The operator: anyone with auth off, an all-tenants token, or an
+    /// admin of the `default` tenant. Operator-only: tokens for other
+    /// tenants, connector tokens, changing global connector types.
+    /// (Scope is checked separately.) All-tenants tokens can only be made
+    /// with store access (`--local`), so they are the operator's too.
+    pub fn is_operator(&self, auth_enabled: bool) -> bool {
+        !auth_enabled
+            || self.all_tenants
+            || (&*self.tenant == DEFAULT_TENANT && self.connector.is_none())
     }
 
     /// `None` (every tenant) when asked for and allowed, else this tenant.
@@ -130,6 +151,7 @@ pub async fn authenticate(state: &AppState, parts: &Parts) -> Result<Caller, Api
             scope: Scope::Admin,
             token_id: None,
             all_tenants: true,
+            connector: None,
         });
     }
     let Some(token) = bearer(parts) else {
@@ -149,6 +171,8 @@ pub async fn authenticate(state: &AppState, parts: &Parts) -> Result<Caller, Api
                 tenant: Arc::from(t.tenant_id.as_str()),
                 scope: t.scope,
                 id: Arc::from(t.id.as_str()),
+                connector: t.connector.as_deref().map(Arc::from),
+                expires_at: t.expires_at,
             });
             state.tokens.put(hash, entry.clone());
             entry
@@ -157,6 +181,11 @@ pub async fn authenticate(state: &AppState, parts: &Parts) -> Result<Caller, Api
     let Some(t) = info else {
         return Err(ApiError::Unauthorized("invalid API token"));
     };
+    // Checked on every request (not only when cached), so a token stops
+    // working at its expiry, not up to a cache TTL later.
+    if t.expires_at.is_some_and(|e| e <= chrono::Utc::now()) {
+        return Err(ApiError::Unauthorized("this API token has expired"));
+    }
     let all_tenants = &*t.tenant == painchain_core::token::ALL_TENANTS;
     Ok(Caller {
         tenant: if all_tenants {
@@ -167,6 +196,7 @@ pub async fn authenticate(state: &AppState, parts: &Parts) -> Result<Caller, Api
         scope: t.scope,
         token_id: Some(t.id),
         all_tenants,
+        connector: t.connector,
     })
 }
 
@@ -222,6 +252,33 @@ struct CachedToken {
     tenant: Arc<str>,
     scope: Scope,
     id: Arc<str>,
+    connector: Option<Arc<str>>,
+    expires_at: Option<chrono::DateTime<chrono::Utc>>,
+}
+
+/// A credential that lives only in this process's memory (the in-process
+/// connectors of `painchain serve`): never in the store, never on disk,
+/// gone when the process ends. Only its hash is kept here.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct InternalToken {
+    pub hash: String,
+    /// The connector type it is bound to.
+    pub connector: String,
+}
+
+impl InternalToken {
+    /// A new in-memory all-tenants connector token for `connector`; returns
+    /// it with the secret to hand to the connector.
+    pub fn mint(connector: &str) -> (InternalToken, String) {
+        let secret = generate_token();
+        (
+            InternalToken {
+                hash: hash_token(&secret),
+                connector: connector.to_string(),
+            },
+            secret,
+        )
+    }
 }
 
 /// Token hash → verified token (or `None`: known bad, cached briefly so a
@@ -229,6 +286,8 @@ struct CachedToken {
 pub struct TokenCache {
     ttl: Duration,
     entries: Mutex<HashMap<String, (Option<CachedToken>, Instant)>>,
+    /// In-memory tokens ([`InternalToken`]), never expiring from the cache.
+    internal: HashMap<String, CachedToken>,
 }
 
 /// Unknown tokens are remembered for a short time only, so a token created
@@ -239,13 +298,34 @@ const MAX_ENTRIES: usize = 10_000;
 
 impl TokenCache {
     pub fn new(ttl: Duration) -> Self {
+        Self::with_internal(ttl, &[])
+    }
+
+    pub fn with_internal(ttl: Duration, internal: &[InternalToken]) -> Self {
+        let internal = internal
+            .iter()
+            .map(|t| {
+                let entry = CachedToken {
+                    tenant: Arc::from(painchain_core::token::ALL_TENANTS),
+                    scope: Scope::Ingest,
+                    id: Arc::from(format!("internal-{}", t.connector)),
+                    connector: Some(Arc::from(t.connector.as_str())),
+                    expires_at: None,
+                };
+                (t.hash.clone(), entry)
+            })
+            .collect();
         TokenCache {
             ttl,
             entries: Mutex::new(HashMap::new()),
+            internal,
         }
     }
 
     fn get(&self, hash: &str) -> Option<Option<CachedToken>> {
+        if let Some(t) = self.internal.get(hash) {
+            return Some(Some(t.clone()));
+        }
         let map = self.entries.lock().unwrap_or_else(|e| e.into_inner());
         let (entry, at) = map.get(hash)?;
         let ttl = if entry.is_some() {
@@ -280,17 +360,51 @@ impl TokenCache {
     }
 }
 
+/// What a new token is: its scope, and optionally a connector type it is
+/// bound to (connector tokens are always `ingest`) and an expiry.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TokenSpec {
+    pub scope: Scope,
+    pub connector: Option<String>,
+    pub expires_at: Option<chrono::DateTime<chrono::Utc>>,
+}
+
+impl TokenSpec {
+    pub fn scope(scope: Scope) -> Self {
+        TokenSpec {
+            scope,
+            connector: None,
+            expires_at: None,
+        }
+    }
+}
+
 /// Builds the row for a new token; returns it with the secret to show once.
 pub fn new_token(tenant: &str, name: &str, scope: Scope) -> (painchain_store::NewToken, String) {
+    new_token_with(tenant, name, &TokenSpec::scope(scope))
+}
+
+/// [`new_token`] for any [`TokenSpec`] (connector tokens, expiry).
+pub fn new_token_with(
+    tenant: &str,
+    name: &str,
+    spec: &TokenSpec,
+) -> (painchain_store::NewToken, String) {
     let secret = generate_token();
     let row = painchain_store::NewToken {
         id: painchain_core::new_id(),
         tenant_id: tenant.to_string(),
         name: name.to_string(),
-        scope,
+        scope: if spec.connector.is_some() {
+            Scope::Ingest
+        } else {
+            spec.scope
+        },
         prefix: painchain_core::token::visible_prefix(&secret),
         secret_hash: hash_token(&secret),
         created_at: chrono::Utc::now(),
+        connector: spec.connector.clone(),
+        expires_at: spec.expires_at,
     };
     (row, secret)
 }
@@ -303,7 +417,17 @@ pub async fn create_token_in_store(
     name: &str,
     scope: Scope,
 ) -> Result<(TokenInfo, String), painchain_store::StoreError> {
-    let (row, secret) = new_token(tenant, name, scope);
+    create_token_in_store_with(store, tenant, name, &TokenSpec::scope(scope)).await
+}
+
+/// [`create_token_in_store`] for any [`TokenSpec`].
+pub async fn create_token_in_store_with(
+    store: &dyn painchain_store::Store,
+    tenant: &str,
+    name: &str,
+    spec: &TokenSpec,
+) -> Result<(TokenInfo, String), painchain_store::StoreError> {
+    let (row, secret) = new_token_with(tenant, name, spec);
     let info = store.create_token(&row).await?;
     Ok((info, secret))
 }

@@ -77,6 +77,67 @@ pub struct Config {
     /// Config-as-code integrations, kept raw here and applied at startup by
     /// `painchain serve` (they need the connector registry of the binary).
     pub integrations: Option<serde_yaml::Value>,
+    /// What the in-process `git` connector may read.
+    pub git: GitConfig,
+    /// Where in-process connectors may connect to (SSRF policy).
+    pub outbound: OutboundConfig,
+    /// In-memory credentials of the in-process connectors (never in the
+    /// file, the environment or the store).
+    #[serde(skip)]
+    pub internal_tokens: Vec<crate::auth::InternalToken>,
+}
+
+/// Whether a tenant-facing capability is on: `auto` decides by tier (on for
+/// the single-tenant SQLite free tier, off when PostgreSQL or several
+/// tenants are in use), `on`/`off` are the operator's explicit choice.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Toggle {
+    #[default]
+    Auto,
+    On,
+    Off,
+}
+
+impl Toggle {
+    fn parse(s: &str) -> Option<Toggle> {
+        match s.trim().to_ascii_lowercase().as_str() {
+            "auto" => Some(Toggle::Auto),
+            "on" | "true" | "yes" | "1" => Some(Toggle::On),
+            "off" | "false" | "no" | "0" => Some(Toggle::Off),
+            _ => None,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct GitConfig {
+    /// Local repositories must be under one of these (after resolving `..`
+    /// and symlinks). Default: the working directory.
+    pub roots: Vec<PathBuf>,
+    /// Local repositories at all: `auto` = only on a single-tenant SQLite
+    /// server.
+    pub local_paths: Toggle,
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct OutboundConfig {
+    /// `restricted` = https to public addresses only; `auto` = restricted
+    /// on PostgreSQL or with several tenants, open otherwise.
+    pub policy: OutboundMode,
+    /// Host names or address ranges allowed even when restricted.
+    pub allow: Vec<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum OutboundMode {
+    #[default]
+    Auto,
+    Open,
+    Restricted,
 }
 
 impl Default for Config {
@@ -91,6 +152,9 @@ impl Default for Config {
             log: LogConfig::default(),
             stream_buffer: 4096,
             integrations: None,
+            git: GitConfig::default(),
+            outbound: OutboundConfig::default(),
+            internal_tokens: Vec::new(),
         }
     }
 }
@@ -221,6 +285,8 @@ pub struct Overrides {
     pub auth_disabled: bool,
     pub retention: Option<String>,
     pub log_level: Option<String>,
+    /// `--git-root` (repeatable): replaces `git.roots`.
+    pub git_roots: Vec<PathBuf>,
 }
 
 /// The environment variables read by [`Config::load`], with the key each sets.
@@ -245,6 +311,13 @@ pub const ENV_VARS: &[(&str, &str)] = &[
     ("PAINCHAIN_LOG", "log.level"),
     ("PAINCHAIN_LOG_FORMAT", "log.format"),
     ("PAINCHAIN_STREAM_BUFFER", "stream_buffer"),
+    ("PAINCHAIN_GIT_ROOTS", "git.roots (separated by `:` or `,`)"),
+    ("PAINCHAIN_GIT_LOCAL_PATHS", "git.local_paths"),
+    ("PAINCHAIN_OUTBOUND_POLICY", "outbound.policy"),
+    (
+        "PAINCHAIN_OUTBOUND_ALLOW",
+        "outbound.allow (comma separated)",
+    ),
 ];
 
 impl Config {
@@ -359,6 +432,40 @@ impl Config {
         if let Some(v) = get("PAINCHAIN_LOG") {
             self.log.level = v;
         }
+        if let Some(v) = get("PAINCHAIN_GIT_ROOTS") {
+            self.git.roots = v
+                .split([':', ','])
+                .map(str::trim)
+                .filter(|s| !s.is_empty())
+                .map(PathBuf::from)
+                .collect();
+        }
+        if let Some(v) = get("PAINCHAIN_GIT_LOCAL_PATHS") {
+            self.git.local_paths = Toggle::parse(&v)
+                .ok_or_else(|| bad_env("PAINCHAIN_GIT_LOCAL_PATHS", "auto, on or off", &v))?;
+        }
+        if let Some(v) = get("PAINCHAIN_OUTBOUND_POLICY") {
+            self.outbound.policy = match v.trim() {
+                "auto" => OutboundMode::Auto,
+                "open" => OutboundMode::Open,
+                "restricted" => OutboundMode::Restricted,
+                _ => {
+                    return Err(bad_env(
+                        "PAINCHAIN_OUTBOUND_POLICY",
+                        "auto, open or restricted",
+                        &v,
+                    ))
+                }
+            };
+        }
+        if let Some(v) = get("PAINCHAIN_OUTBOUND_ALLOW") {
+            self.outbound.allow = v
+                .split([',', ' '])
+                .map(str::trim)
+                .filter(|s| !s.is_empty())
+                .map(String::from)
+                .collect();
+        }
         if let Some(v) = get("PAINCHAIN_LOG_FORMAT") {
             self.log.format = match v.trim() {
                 "text" => LogFormat::Text,
@@ -393,7 +500,16 @@ impl Config {
         if let Some(v) = &flags.log_level {
             self.log.level = v.clone();
         }
+        if !flags.git_roots.is_empty() {
+            self.git.roots = flags.git_roots.clone();
+        }
         Ok(())
+    }
+
+    /// Whether this server is (treated as) shared by several tenants
+    /// before looking at its data: PostgreSQL is the multi-tenant tier.
+    pub fn multi_tenant_store(&self) -> bool {
+        self.database_url.is_some()
     }
 
     fn validate(&self) -> Result<(), ConfigError> {

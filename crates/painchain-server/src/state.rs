@@ -36,7 +36,7 @@ impl AppState {
         AppState(Arc::new(Inner {
             store,
             limits: config.limits.event_limits(),
-            tokens: TokenCache::new(config.auth.token_cache_ttl),
+            tokens: TokenCache::with_internal(config.auth.token_cache_ttl, &config.internal_tokens),
             config: Arc::new(config),
             events,
             shutdown,

@@ -132,6 +132,7 @@ fn github_integration() -> Value {
 }
 
 both_backends!(
+    secrets_with_auth_on,
     registers_both_schema_forms_idempotently,
     logos_must_be_images,
     invalid_configs_list_every_path,
@@ -366,47 +367,100 @@ async fn secrets_are_encrypted_at_rest_and_redacted(b: Backend) {
     assert_eq!(one["config"]["tags"], json!(["backend", "prod"]));
 }
 
+/// A token made directly in the store, with a connector binding or expiry.
+async fn token_with(
+    store: &dyn painchain_store::Store,
+    tenant: &str,
+    scope: Scope,
+    connector: Option<&str>,
+    expires_at: Option<chrono::DateTime<chrono::Utc>>,
+) -> String {
+    let spec = painchain_server::auth::TokenSpec {
+        scope,
+        connector: connector.map(String::from),
+        expires_at,
+    };
+    let (_, t) = painchain_server::auth::create_token_in_store_with(store, tenant, "t", &spec)
+        .await
+        .unwrap();
+    format!("Bearer {t}")
+}
+
+/// Issue #10, items 4 and 9: registering a (global) connector type needs a
+/// connector token bound to it or the operator; only connector tokens of
+/// the integration's type see its secrets (admins and ingest tokens see
+/// masks); a declared secret field stays secret; expired tokens are 401.
 async fn secrets_with_auth_on(b: Backend) {
     let Some(h) = H::start_with(b, |c| c.auth.enabled = true).await else {
         return;
     };
     let store = &*h.s.store;
-    let (_, admin) =
-        painchain_server::auth::create_token_in_store(store, "default", "a", Scope::Admin)
+    let admin = token_with(store, "default", Scope::Admin, None, None).await;
+    let read = token_with(store, "default", Scope::Read, None, None).await;
+    let ingest = token_with(store, "default", Scope::Ingest, None, None).await;
+    let acme_admin = token_with(store, "acme", Scope::Admin, None, None).await;
+    let acme_ingest = token_with(store, "acme", Scope::Ingest, None, None).await;
+    let conn = token_with(store, "default", Scope::Ingest, Some("ghlike"), None).await;
+    let other_conn = token_with(store, "default", Scope::Ingest, Some("other"), None).await;
+    let all_conn = token_with(store, "*", Scope::Ingest, Some("*"), None).await;
+    let expired = token_with(
+        store,
+        "default",
+        Scope::Admin,
+        None,
+        Some(chrono::Utc::now() - chrono::Duration::seconds(1)),
+    )
+    .await;
+    let register = |t: &str, body: Value| {
+        let h = &h;
+        let t = t.to_string();
+        async move {
+            h.post(
+                "/api/integrations/types/register",
+                body,
+                &[("authorization", &t)],
+            )
             .await
-            .unwrap();
-    let (_, read) =
-        painchain_server::auth::create_token_in_store(store, "default", "r", Scope::Read)
-            .await
-            .unwrap();
-    let (_, ingest) =
-        painchain_server::auth::create_token_in_store(store, "default", "i", Scope::Ingest)
-            .await
-            .unwrap();
-    let bearer = |t: &str| format!("Bearer {t}");
-    let (st, _) = h
-        .post(
-            "/api/integrations/types/register",
-            seed_type(),
-            &[("authorization", &bearer(&read))],
-        )
-        .await;
-    assert_eq!(st, StatusCode::FORBIDDEN, "registering needs ingest");
+        }
+    };
+    for (t, what) in [
+        (&read, "read"),
+        (&ingest, "ingest"),
+        (&acme_admin, "a tenant's admin"),
+        (&acme_ingest, "a tenant's ingest"),
+        (&other_conn, "another type's connector"),
+    ] {
+        let (st, e) = register(t, seed_type()).await;
+        assert_eq!(st, StatusCode::FORBIDDEN, "{what} may not register: {e}");
+    }
+    assert_eq!(register(&conn, seed_type()).await.0, StatusCode::OK);
+    assert_eq!(register(&all_conn, seed_type()).await.0, StatusCode::OK);
     assert_eq!(
-        h.post(
-            "/api/integrations/types/register",
-            seed_type(),
-            &[("authorization", &bearer(&ingest))]
-        )
-        .await
-        .0,
-        StatusCode::OK
+        register(&admin, seed_type()).await.0,
+        StatusCode::OK,
+        "operator"
     );
+    // A secret field can't lose its secrecy, whoever registers.
+    let mut plain = seed_type();
+    plain["configSchema"]["fields"][2]["type"] = json!("text");
+    let (st, e) = register(&conn, plain).await;
+    assert_eq!(st, StatusCode::BAD_REQUEST, "{e}");
+    assert_eq!(e["error"]["field"], "configSchema");
+    let mut dropped = seed_type();
+    dropped["configSchema"]["fields"]
+        .as_array_mut()
+        .unwrap()
+        .remove(2);
+    assert_eq!(
+        register(&all_conn, dropped).await.0,
+        StatusCode::BAD_REQUEST
+    );
+
     let (st, _) = h
         .post(
             "/api/integrations",
             github_integration(),
-            &[("authorization", &bearer(&ingest))],
+            &[("authorization", &ingest)],
         )
         .await;
     assert_eq!(st, StatusCode::FORBIDDEN, "creating needs admin");
@@ -414,23 +468,103 @@ async fn secrets_with_auth_on(b: Backend) {
         .post(
             "/api/integrations",
             github_integration(),
-            &[("authorization", &bearer(&admin))],
+            &[("authorization", &other_conn)],
+        )
+        .await;
+    assert_eq!(
+        st,
+        StatusCode::FORBIDDEN,
+        "or a connector token of the type"
+    );
+    let (st, _) = h
+        .post(
+            "/api/integrations",
+            github_integration(),
+            &[("authorization", &admin)],
         )
         .await;
     assert_eq!(st, StatusCode::CREATED);
-    let (_, r) = h
-        .get("/api/integrations", &[("authorization", &bearer(&read))])
+    // A standalone connector applying its YAML file manages integrations
+    // of its own type with its connector token.
+    let (st, mine) = h
+        .post(
+            "/api/integrations",
+            github_integration(),
+            &[("authorization", &conn)],
+        )
         .await;
-    assert_eq!(r[0]["config"]["token"], "••••3456");
-    let (_, i) = h
-        .get("/api/integrations", &[("authorization", &bearer(&ingest))])
+    assert_eq!(st, StatusCode::CREATED, "{mine}");
+    let mine = mine["id"].as_str().unwrap().to_string();
+    let (st, _) = h
+        .req(
+            Method::DELETE,
+            &format!("/api/integrations/{mine}"),
+            None,
+            &[("authorization", &admin)],
+        )
         .await;
-    assert_eq!(i[0]["config"]["token"], TOKEN);
-}
+    assert_eq!(st, StatusCode::NO_CONTENT);
+    for (t, clear) in [
+        (&read, false),
+        (&ingest, false),
+        (&admin, false),
+        (&other_conn, false),
+        (&conn, true),
+        (&all_conn, true),
+    ] {
+        let (st, r) = h.get("/api/integrations", &[("authorization", t)]).await;
+        assert_eq!(st, StatusCode::OK, "{r}");
+        let want = if clear { TOKEN } else { "••••3456" };
+        assert_eq!(r[0]["config"]["token"], want, "{t}");
+        let id = r[0]["id"].as_str().unwrap();
+        let (_, one) = h
+            .get(&format!("/api/integrations/{id}"), &[("authorization", t)])
+            .await;
+        assert_eq!(one["config"]["token"], want);
+    }
+    let (st, e) = h
+        .get("/api/integrations", &[("authorization", &expired)])
+        .await;
+    assert_eq!(st, StatusCode::UNAUTHORIZED, "{e}");
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn sqlite_secrets_with_auth_on() {
-    secrets_with_auth_on(Backend::Sqlite).await
+    // Connector tokens over the API: the operator only; expiry checked.
+    let (st, e) = h
+        .post(
+            "/api/tokens",
+            json!({"name": "c", "connector": "ghlike"}),
+            &[("authorization", &acme_admin)],
+        )
+        .await;
+    assert_eq!(st, StatusCode::FORBIDDEN, "{e}");
+    let (st, t) = h
+        .post(
+            "/api/tokens",
+            json!({"name": "c", "connector": "ghlike", "expiresAt": "2099-01-01T00:00:00Z"}),
+            &[("authorization", &admin)],
+        )
+        .await;
+    assert_eq!(st, StatusCode::CREATED, "{t}");
+    assert_eq!(
+        (t["connector"].as_str(), t["scope"].as_str()),
+        (Some("ghlike"), Some("ingest"))
+    );
+    assert_eq!(t["expiresAt"], "2099-01-01T00:00:00Z");
+    let fresh = format!("Bearer {}", t["token"].as_str().unwrap());
+    let (_, r) = h
+        .get("/api/integrations", &[("authorization", &fresh)])
+        .await;
+    assert_eq!(r[0]["config"]["token"], TOKEN);
+    let (st, e) = h
+        .post(
+            "/api/tokens",
+            json!({"name": "c", "scope": "read", "expiresAt": "2001-01-01T00:00:00Z"}),
+            &[("authorization", &admin)],
+        )
+        .await;
+    assert_eq!(
+        (st, e["error"]["field"].as_str()),
+        (StatusCode::BAD_REQUEST, Some("expiresAt"))
+    );
 }
 
 async fn integrations_are_tenant_scoped(b: Backend) {
@@ -924,7 +1058,8 @@ async fn all_tenants_tokens_serve_every_tenant(b: Backend) {
     let default_admin = token("default", Scope::Admin).await;
     let acme_admin = token("acme", Scope::Admin).await;
     let acme_ingest = token("acme", Scope::Ingest).await;
-    let all = token("*", Scope::Ingest).await;
+    // What an all-tenants token made before connector tokens became.
+    let all = token_with(store, "*", Scope::Ingest, Some("*"), None).await;
     let auth = |t: &str| [("authorization", t.to_string())];
     let hdr = |a: &[(&'static str, String)]| -> Vec<(&'static str, String)> { a.to_vec() };
     let call =

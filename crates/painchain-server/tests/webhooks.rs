@@ -742,8 +742,22 @@ async fn no_token_needed_when_auth_is_on(b: Backend) {
     )
     .await
     .unwrap();
-    h.token = Some(admin.clone());
+    // Registering the (global) type is for its connector, not a tenant admin.
+    let (_, connector) = painchain_server::auth::create_token_in_store_with(
+        h.s.store.as_ref(),
+        TENANT,
+        "github connector",
+        &painchain_server::auth::TokenSpec {
+            scope: Scope::Ingest,
+            connector: Some("github".into()),
+            expires_at: None,
+        },
+    )
+    .await
+    .unwrap();
+    h.token = Some(connector);
     register(&h).await;
+    h.token = Some(admin.clone());
     let id = create(&h, &config(&["Codertocat/Hello-World"])).await;
 
     // GitHub sends no token: the signature is enough.

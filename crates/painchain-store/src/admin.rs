@@ -64,7 +64,7 @@ pub(crate) fn teams(rows: Vec<TeamRow>) -> Vec<Team> {
 }
 
 pub(crate) const TOKEN_COLUMNS: &str =
-    "id, tenant_id, name, scope, prefix, created_at, last_used_at";
+    "id, tenant_id, name, scope, prefix, created_at, last_used_at, connector_type, expires_at";
 
 #[derive(sqlx::FromRow)]
 pub(crate) struct TokenRow {
@@ -75,6 +75,8 @@ pub(crate) struct TokenRow {
     prefix: String,
     created_at: i64,
     last_used_at: Option<i64>,
+    connector_type: Option<String>,
+    expires_at: Option<i64>,
 }
 
 impl TryFrom<TokenRow> for TokenInfo {
@@ -88,6 +90,8 @@ impl TryFrom<TokenRow> for TokenInfo {
             prefix: r.prefix,
             created_at: from_nanos(r.created_at),
             last_used_at: opt_from_nanos(r.last_used_at),
+            connector: r.connector_type,
+            expires_at: opt_from_nanos(r.expires_at),
         })
     }
 }
@@ -330,8 +334,8 @@ macro_rules! admin_queries {
             t: &NewToken,
         ) -> Result<TokenInfo> {
             sqlx::query(
-                "INSERT INTO tokens (id, tenant_id, name, scope, prefix, secret_hash, created_at) \
-                 VALUES ($1, $2, $3, $4, $5, $6, $7)",
+                "INSERT INTO tokens (id, tenant_id, name, scope, prefix, secret_hash, created_at, \
+                 connector_type, expires_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
             )
             .bind(&t.id)
             .bind(&t.tenant_id)
@@ -340,6 +344,8 @@ macro_rules! admin_queries {
             .bind(&t.prefix)
             .bind(&t.secret_hash)
             .bind(nanos(t.created_at))
+            .bind(&t.connector)
+            .bind(t.expires_at.map(nanos))
             .execute(db)
             .await
             .map_err(|e| {
@@ -357,6 +363,8 @@ macro_rules! admin_queries {
                 prefix: t.prefix.clone(),
                 created_at: t.created_at,
                 last_used_at: None,
+                connector: t.connector.clone(),
+                expires_at: t.expires_at,
             })
         }
 

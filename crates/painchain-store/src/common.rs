@@ -8,8 +8,9 @@ use painchain_core::token::TokenInfo;
 pub(crate) const TOUCH_INTERVAL: Duration = Duration::seconds(60);
 
 pub(crate) fn needs_touch(info: &TokenInfo) -> bool {
-    info.last_used_at
-        .is_none_or(|t| Utc::now() - t >= TOUCH_INTERVAL)
+    let now = Utc::now();
+    // An expired token is refused by the server: not a use.
+    !info.expired_at(now) && info.last_used_at.is_none_or(|t| now - t >= TOUCH_INTERVAL)
 }
 
 pub(crate) fn is_unique_violation(e: &sqlx::Error) -> bool {

@@ -53,6 +53,9 @@ pub struct NewToken {
     /// SHA-256 hex of the whole token string.
     pub secret_hash: String,
     pub created_at: DateTime<Utc>,
+    /// A connector token's type (`*`: any).
+    pub connector: Option<String>,
+    pub expires_at: Option<DateTime<Utc>>,
 }
 
 /// A type a connector registered (`POST /api/integrations/types/register`).

@@ -105,6 +105,7 @@ conformance!(
     purge_integration_events,
     teams_crud_and_conflict,
     tokens_lifecycle,
+    connector_tokens_and_expiry,
     connector_types_upsert,
     integrations_crud_cursors_status,
     integration_lookup_across_tenants,
@@ -1355,7 +1356,51 @@ fn token(tenant: &str, name: &str, hash: &str, scope: Scope) -> NewToken {
         prefix: "pc_abc123".into(),
         secret_hash: hash.into(),
         created_at: at(0),
+        connector: None,
+        expires_at: None,
     }
+}
+
+/// Connector tokens keep their type binding and expiry; an expired token is
+/// still found (the server refuses it) but its use is not recorded.
+async fn connector_tokens_and_expiry(ctx: &Ctx) {
+    let s = &*ctx.store;
+    let expires = Utc::now() + chrono::Duration::days(90);
+    let c = s
+        .create_token(&NewToken {
+            connector: Some("github".into()),
+            expires_at: Some(expires),
+            ..token(T, "gh", "hash-c", Scope::Ingest)
+        })
+        .await
+        .unwrap();
+    assert_eq!(c.connector.as_deref(), Some("github"));
+    let found = s.find_token("hash-c").await.unwrap().unwrap();
+    assert_eq!(found.connector.as_deref(), Some("github"));
+    assert_eq!(
+        found.expires_at.map(|t| t.timestamp_millis()),
+        Some(expires.timestamp_millis())
+    );
+    assert!(!found.expired_at(Utc::now()));
+    let listed = s.list_tokens(Some(T)).await.unwrap();
+    assert_eq!(listed[0].connector.as_deref(), Some("github"));
+
+    let old = s
+        .create_token(&NewToken {
+            expires_at: Some(Utc::now() - chrono::Duration::seconds(1)),
+            ..token("*", "old", "hash-d", Scope::Ingest)
+        })
+        .await
+        .unwrap();
+    let found = s.find_token("hash-d").await.unwrap().unwrap();
+    assert!(found.expired_at(Utc::now()));
+    assert_eq!(found.connector, None);
+    assert_eq!(
+        found.last_used_at, None,
+        "an expired token's use is not recorded"
+    );
+    assert!(s.revoke_token(None, &old.id).await.unwrap());
+    assert!(s.revoke_token(Some(T), &c.id).await.unwrap());
 }
 
 async fn tokens_lifecycle(ctx: &Ctx) {

@@ -85,6 +85,10 @@ pub struct ServeArgs {
     /// Log filter, e.g. `info` or `debug`.
     #[arg(long, value_name = "FILTER")]
     pub log_level: Option<String>,
+    /// A directory local git repositories may be read from (repeatable;
+    /// replaces `git.roots` / PAINCHAIN_GIT_ROOTS) [default: the working directory].
+    #[arg(long = "git-root", value_name = "DIR")]
+    pub git_roots: Vec<std::path::PathBuf>,
 }
 
 #[derive(Args, Debug, Clone, Default)]
@@ -225,9 +229,17 @@ pub enum TokenCommand {
         /// A name to recognise it by, e.g. `ci`.
         #[arg(long)]
         name: String,
-        /// read, ingest or admin.
-        #[arg(long, value_parser = ["read", "ingest", "admin"])]
-        scope: String,
+        /// read, ingest or admin (a connector token is always ingest).
+        #[arg(long, value_parser = ["read", "ingest", "admin"], required_unless_present = "connector")]
+        scope: Option<String>,
+        /// A connector token bound to this connector type (e.g. `github`):
+        /// the only kind that sees the secrets of the type's integrations,
+        /// and may register the type. Operator only.
+        #[arg(long, value_name = "TYPE")]
+        connector: Option<String>,
+        /// Expire the token after this long (e.g. `90d`, `12h`).
+        #[arg(long, value_name = "AGE")]
+        expires: Option<String>,
         /// Tenant of the token [default: the caller's, or `default` with --local].
         #[arg(long)]
         tenant: Option<String>,

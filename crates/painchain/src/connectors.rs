@@ -9,30 +9,124 @@ use std::{net::SocketAddr, path::Path, path::PathBuf, sync::Arc, time::Duration}
 
 use anyhow::{Context, Result};
 use clap::Parser;
-use painchain_core::token::{Scope, ALL_TENANTS};
+use std::sync::atomic::Ordering;
+
+use painchain_connector_git::LocalPathPolicy;
+use painchain_core::token::ALL_TENANTS;
 use painchain_sdk::{
     config_file::{self, FileKind},
+    outbound::Allow,
     runtime::shutdown_signal,
-    Client, Connector, Runtime, RuntimeConfig,
+    Client, Connector, OutboundPolicy, Runtime, RuntimeConfig,
 };
 use painchain_server::{
     api::integrations::{declared, types::TypeRegistration, Integrations},
-    config::{Config, ConfigError},
+    config::{Config, ConfigError, OutboundMode, Toggle},
 };
 use painchain_store::Store;
 use tokio::{sync::watch, task::JoinHandle};
 
+/// What the built-in connectors may reach: local repositories (git) and
+/// outbound URLs (GitHub's `apiUrl`, ...). Clones share their switches.
+#[derive(Debug, Clone, Default)]
+pub struct Policies {
+    pub git: Option<LocalPathPolicy>,
+    pub outbound: OutboundPolicy,
+}
+
+impl Policies {
+    /// From the server's configuration; both start in their multi-tenant
+    /// (safe) position until [`Policies::set_multi_tenant`] says otherwise.
+    pub fn from_config(config: &Config) -> Result<Self> {
+        let roots = if config.git.roots.is_empty() {
+            // The free tier's quick start adds the repository it runs in.
+            vec![std::env::current_dir().context("the working directory (default git root)")?]
+        } else {
+            config.git.roots.clone()
+        };
+        let git = LocalPathPolicy::new(roots);
+        let allow = Allow::parse_list(&config.outbound.allow.join(","))
+            .map_err(|e| ConfigError::new("outbound.allow", e.to_string()))?;
+        let p = Policies {
+            git: Some(git),
+            outbound: OutboundPolicy::restricted(allow),
+        };
+        p.set_multi_tenant(config, true);
+        Ok(p)
+    }
+
+    /// Applies the tier: local paths off and outbound restricted when
+    /// several tenants share the server, unless the operator said `on`/`open`.
+    pub fn set_multi_tenant(&self, config: &Config, multi: bool) {
+        if let Some(g) = &self.git {
+            let on = match config.git.local_paths {
+                Toggle::On => true,
+                Toggle::Off => false,
+                Toggle::Auto => !multi,
+            };
+            g.switch().store(on, Ordering::Relaxed);
+        }
+        let restricted = match config.outbound.policy {
+            OutboundMode::Open => false,
+            OutboundMode::Restricted => true,
+            OutboundMode::Auto => multi,
+        };
+        self.outbound.switch().store(restricted, Ordering::Relaxed);
+    }
+
+    /// For `painchain connector <type>`: from the environment; a connector
+    /// serving all tenants is a multi-tenant one.
+    fn from_env(all_tenants: bool) -> Result<Self> {
+        let env = |k: &str| std::env::var(k).ok();
+        let config = Config::load(None, &env, &Default::default())?;
+        let p = Self::from_config(&config)?;
+        p.set_multi_tenant(&config, all_tenants);
+        Ok(p)
+    }
+}
+
 /// Every connector type this binary can run.
-pub fn builtin() -> Vec<Arc<dyn Connector>> {
+pub fn builtin(p: &Policies) -> Vec<Arc<dyn Connector>> {
+    let git = match &p.git {
+        Some(g) => painchain_connector_git::GitConnector::new(g.clone()),
+        None => painchain_connector_git::GitConnector::default(),
+    };
     vec![
-        Arc::new(painchain_connector_git::GitConnector),
-        Arc::new(painchain_connector_github::GithubConnector),
+        Arc::new(git),
+        Arc::new(painchain_connector_github::GithubConnector::new(
+            p.outbound.clone(),
+        )),
     ]
 }
 
-fn find(ty: &str) -> Option<Arc<dyn Connector>> {
-    builtin().into_iter().find(|c| c.metadata().id == ty)
+fn type_ids() -> Vec<String> {
+    builtin(&Policies::default())
+        .iter()
+        .map(|c| c.metadata().id)
+        .collect()
 }
+
+/// Several tenants in use: PostgreSQL (the multi-tenant tier), or tokens or
+/// integrations of more than one tenant in this store.
+pub async fn multi_tenant(config: &Config, store: &dyn Store) -> Result<bool> {
+    if config.multi_tenant_store() {
+        return Ok(true);
+    }
+    let mut tenants = std::collections::HashSet::new();
+    for t in store.list_tokens(None).await? {
+        if t.tenant_id != ALL_TENANTS {
+            tenants.insert(t.tenant_id);
+        }
+    }
+    for i in store.list_integrations(None, None).await? {
+        tenants.insert(i.tenant_id);
+    }
+    Ok(tenants.len() > 1)
+}
+
+/// How often the single-tenant check is repeated (a second tenant may
+/// appear at any time).
+const TENANCY_CHECK: Duration = Duration::from_secs(5);
 
 /// Runs one connector type against a PainChain server (`painchain connector <type>`).
 #[derive(Parser, Debug)]
@@ -50,7 +144,9 @@ struct ConnectorArgs {
         value_name = "URL"
     )]
     server: String,
-    /// Ingest or admin token (`pc_...`); needed when the server has auth on.
+    /// A connector token of this type (`painchain token create --connector
+    /// <type>`); needed when the server has auth on. Other tokens see
+    /// integration secrets masked.
     #[arg(
         long,
         env = "PAINCHAIN_TOKEN",
@@ -90,7 +186,7 @@ fn init_logging(level: &str, json: bool) {
 
 pub async fn run_standalone(ty: &str, args: Vec<String>) -> Result<std::process::ExitCode> {
     if ty.starts_with('-') {
-        let types: Vec<String> = builtin().iter().map(|c| c.metadata().id).collect();
+        let types = type_ids();
         println!(
             "Usage: painchain connector <TYPE> [--config FILE] [--server URL] [--token TOKEN] [--health-addr ADDR]\n\nTypes: {}\nMore: painchain connector <TYPE> --help",
             types.join(", ")
@@ -109,8 +205,12 @@ pub async fn run_standalone(ty: &str, args: Vec<String>) -> Result<std::process:
         }
     };
     init_logging(&args.log_level, args.log_json);
-    let Some(connector) = find(ty) else {
-        let known: Vec<String> = builtin().iter().map(|c| c.metadata().id).collect();
+    let policies = Policies::from_env(args.all_tenants)?;
+    let Some(connector) = builtin(&policies)
+        .into_iter()
+        .find(|c| c.metadata().id == ty)
+    else {
+        let known = type_ids();
         return Err(ConfigError::new(
             "connector",
             format!(
@@ -237,55 +337,66 @@ fn loopback_url(addr: SocketAddr) -> String {
     format!("http://{ip}:{}", addr.port())
 }
 
-/// With auth on, in-process connectors need a token: an ingest token valid
-/// in every tenant (they serve them all), kept in
-/// `<data_dir>/connector.token` (mode 0600) and re-created if it was revoked.
-async fn internal_token(config: &Config, store: &dyn Store) -> Result<Option<String>> {
-    if !config.auth.enabled {
-        return Ok(None);
-    }
+/// Earlier versions kept the in-process connectors' token in
+/// `<data_dir>/connector.token` (an all-tenants token, never revoked):
+/// revoke it and delete the file.
+async fn forget_stale_token_file(config: &Config, store: &dyn Store) -> Result<()> {
     let path = config.data_dir.join("connector.token");
-    if let Ok(t) = std::fs::read_to_string(&path) {
-        let t = t.trim().to_string();
-        let found = store
-            .find_token(&painchain_server::auth::hash_token(&t))
-            .await?;
-        // Tokens of earlier versions served the default tenant only.
-        if found.is_some_and(|f| f.tenant_id == ALL_TENANTS) {
-            return Ok(Some(t));
-        }
+    let Ok(t) = std::fs::read_to_string(&path) else {
+        return Ok(());
+    };
+    let hash = painchain_server::auth::hash_token(t.trim());
+    if let Some(found) = store.find_token(&hash).await? {
+        store.revoke_token(None, &found.id).await?;
     }
-    let (_, secret) = painchain_server::auth::create_token_in_store(
-        store,
-        ALL_TENANTS,
-        "in-process connectors",
-        Scope::Ingest,
-    )
-    .await?;
-    std::fs::create_dir_all(&config.data_dir)?;
-    let _ = std::fs::remove_file(&path);
-    let mut opts = std::fs::OpenOptions::new();
-    opts.write(true).create_new(true);
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::OpenOptionsExt;
-        opts.mode(0o600);
-    }
-    use std::io::Write;
-    opts.open(&path)?.write_all(secret.as_bytes())?;
-    Ok(Some(secret))
+    std::fs::remove_file(&path)
+        .with_context(|| format!("cannot delete the stale {}", path.display()))?;
+    tracing::info!(path = %path.display(), "revoked and deleted the old on-disk connector token");
+    Ok(())
+}
+
+/// With auth on, each in-process connector gets an all-tenants connector
+/// token of its type that exists only in this process's memory (the
+/// server's token cache learns its hash through `config`): never written
+/// to disk or to the store, gone when the process ends.
+fn internal_tokens(config: &mut Config, types: &[String]) -> Vec<(String, Option<String>)> {
+    types
+        .iter()
+        .map(|ty| {
+            if !config.auth.enabled {
+                return (ty.clone(), None);
+            }
+            let (t, secret) = painchain_server::auth::InternalToken::mint(ty);
+            config.internal_tokens.push(t);
+            (ty.clone(), Some(secret))
+        })
+        .collect()
+}
+
+fn log_policies(config: &Config, p: &Policies, multi: bool) {
+    let git = p.git.as_ref();
+    tracing::info!(
+        multi_tenant = multi,
+        git_local_paths = git.is_some_and(|g| g.enabled()),
+        git_roots = ?git.map(|g| g.roots().to_vec()).unwrap_or_default(),
+        outbound_restricted = p.outbound.is_restricted(),
+        outbound_allow = ?config.outbound.allow,
+        "in-process connector policies"
+    );
 }
 
 /// Registers the built-in types, applies `integrations:` from the config
 /// file, and starts the in-process connectors against `addr`.
 pub async fn start(
-    config: &Config,
+    config: &mut Config,
     config_file: Option<&Path>,
     store: Arc<dyn Store>,
     addr: SocketAddr,
 ) -> Result<InProcess> {
+    forget_stale_token_file(config, &*store).await?;
+    let policies = Policies::from_config(config)?;
     let wanted = in_process_types();
-    let connectors: Vec<Arc<dyn Connector>> = builtin()
+    let connectors: Vec<Arc<dyn Connector>> = builtin(&policies)
         .into_iter()
         .filter(|c| wanted.as_ref().is_none_or(|w| w.contains(&c.metadata().id)))
         .collect();
@@ -293,7 +404,7 @@ pub async fn start(
     // them are validated against their schema right now. Types not run
     // in-process are only added when missing (re-registering marks a type
     // live, and its standalone connector may not be running).
-    for c in builtin() {
+    for c in builtin(&policies) {
         let reg: TypeRegistration = serde_json::from_value(serde_json::to_value(c.metadata())?)?;
         let in_process = connectors.iter().any(|x| x.metadata().id == reg.id);
         if !in_process && store.get_connector_type(&reg.id).await?.is_some() {
@@ -329,11 +440,39 @@ pub async fn start(
     if connectors.is_empty() {
         return Ok(InProcess { stop, tasks });
     }
-    let token = internal_token(config, &*store).await?;
+    // The tier decides what they may reach; checked now and then again,
+    // since a second tenant may appear at any time.
+    let multi = multi_tenant(config, &*store).await?;
+    policies.set_multi_tenant(config, multi);
+    log_policies(config, &policies, multi);
+    {
+        let (config, policies, store, mut rx) =
+            (config.clone(), policies.clone(), store.clone(), rx.clone());
+        tasks.push(tokio::spawn(async move {
+            let mut last = multi;
+            loop {
+                tokio::select! {
+                    _ = tokio::time::sleep(TENANCY_CHECK) => {}
+                    _ = rx.wait_for(|s| *s) => return,
+                }
+                match multi_tenant(&config, &*store).await {
+                    Ok(m) if m != last => {
+                        policies.set_multi_tenant(&config, m);
+                        log_policies(&config, &policies, m);
+                        last = m;
+                    }
+                    Ok(_) => {}
+                    Err(e) => tracing::warn!(error = %format!("{e:#}"), "tenancy check failed"),
+                }
+            }
+        }));
+    }
+    let types: Vec<String> = connectors.iter().map(|c| c.metadata().id).collect();
+    let tokens = internal_tokens(config, &types);
     let url = loopback_url(addr);
-    for c in connectors {
+    for (c, (_, token)) in connectors.into_iter().zip(tokens) {
         let ty = c.metadata().id;
-        let mut cfg = RuntimeConfig::new(&url, token.clone());
+        let mut cfg = RuntimeConfig::new(&url, token);
         cfg.register_timeout = Duration::from_secs(30);
         cfg.all_tenants = true;
         let mut rx = rx.clone();

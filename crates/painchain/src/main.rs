@@ -64,6 +64,8 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             server,
             name,
             scope,
+            connector,
+            expires,
             tenant,
             all_tenants,
             local,
@@ -79,7 +81,11 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 &store,
                 local,
                 &name,
-                &scope,
+                tokens::Kind {
+                    scope: scope.as_deref(),
+                    connector: connector.as_deref(),
+                    expires: expires.as_deref(),
+                },
                 tenant.as_deref(),
                 json,
             )

@@ -55,9 +55,11 @@ pub async fn run(args: ServeArgs) -> Result<()> {
             auth_disabled: args.no_auth,
             retention: args.retention.clone(),
             log_level: args.log_level.clone(),
+            git_roots: args.git_roots.clone(),
             ..Default::default()
         },
     )?;
+    let mut config = config;
     init_logging(&config);
     // Before anything slow, so an early SIGTERM still shuts down cleanly.
     let shutdown = painchain_server::shutdown_signal();
@@ -78,10 +80,15 @@ pub async fn run(args: ServeArgs) -> Result<()> {
     };
     let addr = listener.local_addr()?;
     tracing::info!("listening on http://{addr}");
-    // In-process connectors and config-as-code integrations.
-    let connectors =
-        crate::connectors::start(&config, args.store.config.as_deref(), store.clone(), addr)
-            .await?;
+    // In-process connectors and config-as-code integrations. Their
+    // credentials live in memory only: the server learns them via `config`.
+    let connectors = crate::connectors::start(
+        &mut config,
+        args.store.config.as_deref(),
+        store.clone(),
+        addr,
+    )
+    .await?;
     let shutdown = connectors.shutdown_after(shutdown);
     painchain_server::serve(listener, store, config, shutdown).await?;
     Ok(())

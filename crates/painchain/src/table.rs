@@ -71,8 +71,10 @@ pub fn tokens(tokens: &[TokenInfo]) -> Table {
         "SCOPE",
         "TENANT",
         "PREFIX",
+        "CONNECTOR",
         "CREATED",
         "LAST USED",
+        "EXPIRES",
     ]);
     for k in tokens {
         t.add_row(vec![
@@ -81,8 +83,13 @@ pub fn tokens(tokens: &[TokenInfo]) -> Table {
             k.scope.as_str().to_string(),
             k.tenant_id.clone(),
             format!("{}…", k.prefix),
+            k.connector.clone().unwrap_or_default(),
             when(&k.created_at),
             k.last_used_at
+                .as_ref()
+                .map(when)
+                .unwrap_or_else(|| "never".into()),
+            k.expires_at
                 .as_ref()
                 .map(when)
                 .unwrap_or_else(|| "never".into()),

@@ -24,8 +24,17 @@ fn print_created(info: &TokenInfo, secret: &str, json_out: bool) -> Result<()> {
         v["token"] = json!(secret);
         println!("{}", serde_json::to_string_pretty(&v)?);
     } else {
+        let connector = info
+            .connector
+            .as_deref()
+            .map(|c| format!(", connector {c}"))
+            .unwrap_or_default();
+        let expires = info
+            .expires_at
+            .map(|e| format!(", expires {}", painchain_core::time::format(e)))
+            .unwrap_or_default();
         eprintln!(
-            "created token {:?} (id {}, scope {}, tenant {}); it is shown only once:",
+            "created token {:?} (id {}, scope {}, tenant {}{connector}{expires}); it is shown only once:",
             info.name,
             info.id,
             info.scope.as_str(),
@@ -36,17 +45,52 @@ fn print_created(info: &TokenInfo, secret: &str, json_out: bool) -> Result<()> {
     Ok(())
 }
 
+/// What kind of token `painchain token create` makes.
+pub struct Kind<'a> {
+    pub scope: Option<&'a str>,
+    /// A connector token's type.
+    pub connector: Option<&'a str>,
+    /// `90d`, `12h`...
+    pub expires: Option<&'a str>,
+}
+
 #[allow(clippy::too_many_arguments)]
 pub async fn create(
     server: &ServerArgs,
     store: &StoreArgs,
     local: bool,
     name: &str,
-    scope: &str,
+    kind: Kind<'_>,
     tenant: Option<&str>,
     json_out: bool,
 ) -> Result<()> {
+    let scope = match (kind.scope, kind.connector) {
+        (Some(s), Some(_)) if s != "ingest" => {
+            return Err(anyhow!(
+                "a connector token's scope is ingest (leave --scope out)"
+            ))
+        }
+        (_, Some(_)) => "ingest",
+        (Some(s), None) => s,
+        (None, None) => return Err(anyhow!("--scope or --connector is required")),
+    };
     let parsed = Scope::parse(scope).ok_or_else(|| anyhow!("unknown scope {scope:?}"))?;
+    let expires_at = match kind.expires {
+        None => None,
+        Some(e) => {
+            let d = painchain_core::time::parse_duration(e)
+                .filter(|d| *d > chrono::Duration::zero())
+                .ok_or_else(|| {
+                    anyhow!("--expires: expected a duration such as 90d or 12h, got {e:?}")
+                })?;
+            Some(chrono::Utc::now() + d)
+        }
+    };
+    let spec = painchain_server::auth::TokenSpec {
+        scope: parsed,
+        connector: kind.connector.map(String::from),
+        expires_at,
+    };
     if local {
         let tenant = tenant.unwrap_or(DEFAULT_TENANT);
         if tenant != painchain_core::token::ALL_TENANTS
@@ -58,7 +102,7 @@ pub async fn create(
         }
         let store = open_local_store(store).await?;
         let created =
-            painchain_server::auth::create_token_in_store(store.as_ref(), tenant, name, parsed)
+            painchain_server::auth::create_token_in_store_with(store.as_ref(), tenant, name, &spec)
                 .await;
         store.close().await;
         let (info, secret) = created?;
@@ -68,6 +112,12 @@ pub async fn create(
     let mut body = json!({"name": name, "scope": scope});
     if let Some(t) = tenant {
         body["tenant"] = json!(t);
+    }
+    if let Some(c) = &spec.connector {
+        body["connector"] = json!(c);
+    }
+    if let Some(at) = spec.expires_at {
+        body["expiresAt"] = json!(painchain_core::time::format(at));
     }
     let v: serde_json::Value = client
         .json(client.request(Method::POST, "/api/tokens").json(&body))

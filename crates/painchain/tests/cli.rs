@@ -645,3 +645,45 @@ fn no_auth_on_public_address_warns_loudly() {
         "created on first start"
     );
 }
+
+/// Issue #10, item 9: `painchain token create --connector <type>` makes an
+/// ingest token bound to the type; `--expires` sets its expiry.
+#[test]
+fn connector_tokens_and_expiry_from_the_cli() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let data = data.to_str().unwrap();
+    let create = |extra: &[&str]| {
+        let mut args = vec![
+            "token",
+            "create",
+            "--local",
+            "--data-dir",
+            data,
+            "--name",
+            "c",
+            "--json",
+        ];
+        args.extend_from_slice(extra);
+        run(&args, &[])
+    };
+    let out = create(&["--connector", "github", "--all-tenants", "--expires", "90d"]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["connector"], "github");
+    assert_eq!(v["scope"], "ingest");
+    assert_eq!(v["tenantId"], "*");
+    let expires = chrono::DateTime::parse_from_rfc3339(v["expiresAt"].as_str().unwrap()).unwrap();
+    let days = (expires.with_timezone(&chrono::Utc) - chrono::Utc::now()).num_days();
+    assert!((89..=90).contains(&days), "{v}");
+
+    let bad = create(&["--scope", "read", "--expires", "soon"]);
+    assert!(!bad.status.success());
+    assert!(
+        text(&bad.stderr).contains("--expires"),
+        "{}",
+        text(&bad.stderr)
+    );
+    let bad = create(&["--scope", "admin", "--connector", "github"]);
+    assert!(!bad.status.success());
+}

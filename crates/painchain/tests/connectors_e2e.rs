@@ -444,6 +444,10 @@ async fn connector_gives_up_when_no_server_answers() {
 /// The free tier's in-process connectors serve every tenant: with auth on,
 /// a git integration created in tenant `acme` is collected into `acme` (and
 /// only there), and its sync/test requests reach the connector.
+///
+/// Issue #10, item 3: with two tenants, local repositories are off unless
+/// the operator enables them (`PAINCHAIN_GIT_LOCAL_PATHS=on`), and then only
+/// under the git roots.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn in_process_connectors_serve_every_tenant() {
     let dir = tempfile::tempdir().unwrap();
@@ -474,23 +478,32 @@ async fn in_process_connectors_serve_every_tenant() {
         );
         format!("Bearer {}", String::from_utf8_lossy(&out.stdout).trim())
     };
-    let acme = token("acme");
-    let other = token("default");
-    let port = free_port();
-    let server = Proc::spawn(
-        "serve",
-        &[
+    let acme_token = token("acme");
+    let other_token = token("default");
+    let roots = dir.path().to_str().unwrap().to_string();
+    let serve = |local_paths: &str| {
+        let port = free_port();
+        Proc::spawn(
             "serve",
-            "--bind",
-            &format!("127.0.0.1:{port}"),
-            "--data-dir",
-            data_s,
-        ],
-        &[("PAINCHAIN_CONNECTORS", "git")],
-    );
+            &[
+                "serve",
+                "--bind",
+                &format!("127.0.0.1:{port}"),
+                "--data-dir",
+                data_s,
+                "--git-root",
+                &roots,
+            ],
+            &[
+                ("PAINCHAIN_CONNECTORS", "git"),
+                ("PAINCHAIN_GIT_LOCAL_PATHS", local_paths),
+            ],
+        )
+    };
+    // Two tenants (acme, default): local paths are off by default.
+    let server = serve("auto");
     let base = server.base();
-    let acme = Api::authed(&base, &acme);
-    let other = Api::authed(&base, &other);
+    let acme = Api::authed(&base, &acme_token);
     let r = acme
         .c
         .post(format!("{base}/api/integrations"))
@@ -505,6 +518,24 @@ async fn in_process_connectors_serve_every_tenant() {
         .as_str()
         .unwrap()
         .to_string();
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        let row = acme.get(&format!("/api/integrations/{id}")).await.unwrap();
+        let err = row["connectorStatus"]["lastError"].as_str().unwrap_or("");
+        if err.contains("disabled") {
+            break;
+        }
+        assert!(Instant::now() < deadline, "{row}\n{}", server.log());
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    assert!(acme.external_ids(&id).await.is_empty(), "nothing read");
+    server.stop();
+
+    // The operator enables them explicitly: collected, in acme only.
+    let server = serve("on");
+    let base = server.base();
+    let acme = Api::authed(&base, &acme_token);
+    let other = Api::authed(&base, &other_token);
     acme.expect_events(&id, 2, 30, &[&server]).await;
     let in_other = other
         .get(&format!("/api/events?integrationId={id}"))
@@ -551,4 +582,72 @@ fn examples_parse() {
         let d = parse(&text, f, FileKind::Connector, &env).unwrap();
         assert_eq!(d.len(), 1, "{f}");
     }
+}
+
+/// Issue #10, item 9: the in-process connectors' credential lives in memory
+/// only. A `<data_dir>/connector.token` left by an earlier version (an
+/// all-tenants token, never revoked) is revoked and deleted at start, and
+/// no new one is written.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn stale_connector_token_file_is_revoked_and_deleted() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let data_s = data.to_str().unwrap();
+    let token = |args: &[&str]| {
+        let out = Command::new(BIN)
+            .args(["token"])
+            .args(args)
+            .args(["--local", "--data-dir", data_s])
+            .env_remove("PAINCHAIN_DATABASE_URL")
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8_lossy(&out.stdout).trim().to_string()
+    };
+    let old = token(&[
+        "create",
+        "--name",
+        "in-process connectors",
+        "--scope",
+        "ingest",
+        "--all-tenants",
+    ]);
+    let file = data.join("connector.token");
+    std::fs::write(&file, &old).unwrap();
+    let port = free_port();
+    let server = Proc::spawn(
+        "serve",
+        &[
+            "serve",
+            "--bind",
+            &format!("127.0.0.1:{port}"),
+            "--data-dir",
+            data_s,
+        ],
+        &[("PAINCHAIN_CONNECTORS", "git")],
+    );
+    let base = server.base();
+    let api = Api::authed(&base, &format!("Bearer {old}"));
+    let r = api
+        .c
+        .get(format!("{base}/api/integrations?allTenants=true"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 401, "the old token is revoked");
+    assert!(!file.exists(), "and its file deleted");
+    // The in-process connector still works (its token is in memory only).
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while !server.log().contains("registered connector=git") {
+        assert!(Instant::now() < deadline, "{}", server.log());
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert!(!file.exists());
+    let listed = token(&["list", "--json"]);
+    assert_eq!(listed.trim(), "[]", "no token was stored: {listed}");
+    server.stop();
 }

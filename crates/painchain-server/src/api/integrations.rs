@@ -30,7 +30,7 @@ use axum::{
     Extension, Json, Router,
 };
 use chrono::Utc;
-use painchain_core::{integration::Integration, token::Scope};
+use painchain_core::integration::Integration;
 use painchain_store::{ConnectorType, IntegrationStatus, Store};
 use serde_json::{json, Value};
 
@@ -169,31 +169,61 @@ impl<S: Send + Sync> FromRequestParts<S> for Peer {
     }
 }
 
-/// Whether this request may read secrets in clear.
+/// Which integrations' secrets a request may read in clear.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SecretAccess {
+    /// Masks only (`••••1234`).
+    Masked,
+    /// Every type's (auth off, non-browser, per `PAINCHAIN_UNAUTHENTICATED_SECRETS`).
+    All,
+    /// A connector token's: integrations of its type (`*`: any).
+    Connector(Arc<str>),
+}
+
+impl SecretAccess {
+    pub fn clear_for(&self, ty: &str) -> bool {
+        match self {
+            SecretAccess::Masked => false,
+            SecretAccess::All => true,
+            SecretAccess::Connector(c) => painchain_core::token::connector_serves(c, ty),
+        }
+    }
+}
+
+/// Whether this request may read secrets in clear, and of which types.
 ///
-/// Auth on: ingest and admin tokens (what connectors use); read tokens see
-/// `••••1234`. Auth off there is no identity, so: never to a browser (a
-/// request with `Origin` or `Sec-Fetch-Mode`: the UI has no use for them),
-/// and otherwise per `PAINCHAIN_UNAUTHENTICATED_SECRETS` (default: only
-/// from loopback, which covers in-process and local connectors).
+/// Auth on: only connector tokens (`painchain token create --connector
+/// <type>`), and only for integrations of their type. Admin, ingest and
+/// read tokens see `••••1234`: a CI job's ingest token or a tenant admin's
+/// browser session never holds the third-party credentials. Auth off there
+/// is no identity, so: never to a browser (a request with `Origin` or
+/// `Sec-Fetch-Mode`: the UI has no use for them), and otherwise per
+/// `PAINCHAIN_UNAUTHENTICATED_SECRETS` (default: only from loopback, which
+/// covers in-process and local connectors).
 pub fn may_see_secrets(
     state: &AppState,
     shared: &Integrations,
     caller: &Caller,
     headers: &HeaderMap,
     peer: Option<SocketAddr>,
-) -> bool {
+) -> SecretAccess {
     if state.config.auth.enabled {
-        return caller.scope.allows(Scope::Ingest);
+        return match &caller.connector {
+            Some(c) => SecretAccess::Connector(c.clone()),
+            None => SecretAccess::Masked,
+        };
     }
     let browser = headers.contains_key("origin") || headers.contains_key("sec-fetch-mode");
-    if browser {
-        return false;
-    }
-    match shared.unauth_secrets {
-        UnauthSecrets::Never => false,
-        UnauthSecrets::Network => true,
-        UnauthSecrets::Loopback => peer.is_some_and(|p| p.ip().is_loopback()),
+    let all = !browser
+        && match shared.unauth_secrets {
+            UnauthSecrets::Never => false,
+            UnauthSecrets::Network => true,
+            UnauthSecrets::Loopback => peer.is_some_and(|p| p.ip().is_loopback()),
+        };
+    if all {
+        SecretAccess::All
+    } else {
+        SecretAccess::Masked
     }
 }
 

@@ -42,6 +42,8 @@ impl Proc {
         cmd.env("PAINCHAIN_LOG", "info")
             .env("RUST_LOG", "info")
             .env("PAINCHAIN_CONNECTORS", "none")
+            // Test repositories live in temporary directories.
+            .env("PAINCHAIN_GIT_ROOTS", std::env::temp_dir())
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped());

@@ -20,7 +20,7 @@ use super::{
     invalid_config, may_see_secrets, present_config, row_json, schema, seal_config, secrets,
     type_schema,
     types::is_live,
-    Peer, Shared,
+    Peer, SecretAccess, Shared,
 };
 use utoipa::ToSchema;
 
@@ -55,7 +55,7 @@ async fn render(
     state: &AppState,
     shared: &Shared,
     rows: &[Integration],
-    clear: bool,
+    access: &SecretAccess,
 ) -> ApiResult<Vec<Value>> {
     let sbox = shared.secrets()?;
     let mut types: HashMap<String, Option<ConnectorType>> = HashMap::new();
@@ -66,7 +66,7 @@ async fn render(
             types.insert(i.integration_type.clone(), t);
         }
         let (_, paths) = type_schema(types[&i.integration_type].as_ref());
-        let config = present_config(sbox, &paths, i, clear);
+        let config = present_config(sbox, &paths, i, access.clear_for(&i.integration_type));
         let status = state
             .store
             .get_integration_status(&i.tenant_id, &i.id)
@@ -82,8 +82,22 @@ fn clear_for(
     caller: &Caller,
     headers: &HeaderMap,
     peer: &Peer,
-) -> bool {
+) -> SecretAccess {
     may_see_secrets(state, shared, caller, headers, peer.0)
+}
+
+/// Creating and changing integrations: admins, and connector tokens for
+/// integrations of their own type (a standalone connector applying its
+/// YAML file, which needs that same token to read the secrets back).
+fn may_manage(caller: &Caller, ty: &str) -> ApiResult<()> {
+    if caller.scope.allows(Scope::Admin) || caller.connector_for(ty) {
+        Ok(())
+    } else {
+        Err(ApiError::Forbidden(format!(
+            "this token has scope `{}`; this call needs `admin` (or a connector token of type `{ty}`)",
+            caller.scope.as_str()
+        )))
+    }
 }
 
 /// The tenant's integrations, a bare array (as the seed's clients expect).
@@ -105,8 +119,8 @@ pub async fn list(
     let ty = q.ty.as_deref().filter(|t| !t.is_empty());
     let scope = caller.tenant_scope(q.all_tenants)?;
     let rows = state.store.list_integrations(scope, ty).await?;
-    let clear = clear_for(&state, &shared, &caller, &headers, &peer);
-    Ok(Json(render(&state, &shared, &rows, clear).await?))
+    let access = clear_for(&state, &shared, &caller, &headers, &peer);
+    Ok(Json(render(&state, &shared, &rows, &access).await?))
 }
 
 #[utoipa::path(
@@ -124,8 +138,8 @@ pub async fn get_one(
     Path(id): Path<String>,
 ) -> ApiResult<Json<Value>> {
     let i = load(&state, caller.tenant(), &id).await?;
-    let clear = clear_for(&state, &shared, &caller, &headers, &peer);
-    let mut rows = render(&state, &shared, std::slice::from_ref(&i), clear).await?;
+    let access = clear_for(&state, &shared, &caller, &headers, &peer);
+    let mut rows = render(&state, &shared, std::slice::from_ref(&i), &access).await?;
     Ok(Json(rows.remove(0)))
 }
 
@@ -189,9 +203,10 @@ async fn known_type(state: &AppState, ty: &str) -> ApiResult<ConnectorType> {
 pub async fn create(
     State(state): State<AppState>,
     Extension(shared): Extension<Shared>,
-    Admin(caller): Admin,
+    Ingest(caller): Ingest,
     ApiJson(body): ApiJson<CreateBody>,
 ) -> ApiResult<Response> {
+    may_manage(&caller, &body.ty)?;
     let t = known_type(&state, &body.ty).await?;
     if !body.config.is_object() {
         return Err(ApiError::invalid("config", "config must be an object"));
@@ -294,7 +309,7 @@ pub async fn update(
 ) -> ApiResult<Response> {
     let mut i = load(&state, caller.tenant(), &id).await?;
     let edits = body.name.is_some() || body.config.is_some() || body.enabled.is_some();
-    if edits && !caller.scope.allows(Scope::Admin) {
+    if edits && may_manage(&caller, &i.integration_type).is_err() {
         return Err(ApiError::Forbidden(
             "changing an integration needs an admin token (ingest tokens may only send {lastSync})"
                 .into(),
@@ -352,7 +367,7 @@ pub async fn update(
         .store
         .get_integration_status(&i.tenant_id, &i.id)
         .await?;
-    let clear = caller.scope.allows(Scope::Ingest) && state.config.auth.enabled;
+    let clear = state.config.auth.enabled && caller.connector_for(&i.integration_type);
     Ok(Json(row_json(
         &i,
         present_config(sbox, &paths, &i, clear),

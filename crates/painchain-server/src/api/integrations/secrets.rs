@@ -7,7 +7,9 @@
 //! into another row does not decrypt.
 //!
 //! Key: `PAINCHAIN_SECRET_KEY` (64 hex chars or base64 of 32 bytes; any
-//! other string is hashed into a key), or `PAINCHAIN_SECRET_KEY_FILE`, or
+//! other string is a passphrase, turned into a key with HKDF-SHA256 — values
+//! encrypted by earlier versions, which used a bare SHA-256 of it, still
+//! decrypt), or `PAINCHAIN_SECRET_KEY_FILE`, or
 //! else (SQLite only) `<data_dir>/secret.key`, generated on first run (mode
 //! 0600): the free tier needs no setup. With PostgreSQL the variable is
 //! required, since every replica must use the same key.
@@ -28,51 +30,87 @@ pub const MASK: &str = "••••";
 
 pub struct SecretBox {
     cipher: XChaCha20Poly1305,
+    /// A passphrase's key as earlier versions derived it (bare SHA-256):
+    /// tried when the current key fails, so their values stay readable.
+    legacy: Option<XChaCha20Poly1305>,
     /// Where the key came from, for the startup log (never the key).
     pub source: String,
 }
 
-fn parse_key(s: &str) -> [u8; 32] {
+/// The key material of a `PAINCHAIN_SECRET_KEY` value.
+struct ParsedKey {
+    key: [u8; 32],
+    legacy: Option<[u8; 32]>,
+}
+
+/// Domain separation for passphrase keys.
+const HKDF_INFO: &[u8] = b"painchain integration secrets v1";
+const HKDF_SALT: &[u8] = b"painchain";
+
+fn parse_key(s: &str) -> ParsedKey {
     let s = s.trim();
     if s.len() == 64 {
         if let Ok(b) = hex::decode(s) {
-            return b.try_into().expect("32 bytes");
+            let key = b.try_into().expect("32 bytes");
+            return ParsedKey { key, legacy: None };
         }
     }
     if let Ok(b) = STANDARD.decode(s) {
-        if let Ok(k) = <[u8; 32]>::try_from(b.as_slice()) {
-            return k;
+        if let Ok(key) = <[u8; 32]>::try_from(b.as_slice()) {
+            return ParsedKey { key, legacy: None };
         }
     }
-    // A passphrase: stretch it into a key. (Fine for a long random string;
-    // the docs recommend `openssl rand -hex 32`.)
-    Sha256::digest(s.as_bytes()).into()
+    // A passphrase. HKDF extracts a uniform key from it; it does not make a
+    // weak passphrase strong (the docs say `openssl rand -hex 32`).
+    if s.len() < 32 {
+        tracing::warn!("PAINCHAIN_SECRET_KEY is a short passphrase: use 32 random bytes (`openssl rand -hex 32`)");
+    }
+    let mut key = [0u8; 32];
+    hkdf::Hkdf::<Sha256>::new(Some(HKDF_SALT), s.as_bytes())
+        .expand(HKDF_INFO, &mut key)
+        .expect("32 bytes is a valid HKDF-SHA256 length");
+    ParsedKey {
+        key,
+        legacy: Some(Sha256::digest(s.as_bytes()).into()),
+    }
 }
 
 impl SecretBox {
     pub fn from_key(key: [u8; 32], source: impl Into<String>) -> Self {
         SecretBox {
             cipher: XChaCha20Poly1305::new((&key).into()),
+            legacy: None,
             source: source.into(),
         }
+    }
+
+    fn from_parsed(k: ParsedKey, source: impl Into<String>) -> Self {
+        let mut b = Self::from_key(k.key, source);
+        b.legacy = k.legacy.map(|l| XChaCha20Poly1305::new((&l).into()));
+        b
+    }
+
+    /// A box for a `PAINCHAIN_SECRET_KEY`-style value (hex, base64 or passphrase).
+    pub fn from_key_text(text: &str, source: impl Into<String>) -> Self {
+        Self::from_parsed(parse_key(text), source)
     }
 
     /// Loads the key as documented above; `env` is usually `std::env::var`.
     pub fn load(env: &dyn Fn(&str) -> Option<String>, data_dir: &Path) -> Result<Self, String> {
         if let Some(k) = env("PAINCHAIN_SECRET_KEY").filter(|k| !k.trim().is_empty()) {
-            return Ok(Self::from_key(parse_key(&k), "PAINCHAIN_SECRET_KEY"));
+            return Ok(Self::from_key_text(&k, "PAINCHAIN_SECRET_KEY"));
         }
         if let Some(f) = env("PAINCHAIN_SECRET_KEY_FILE").filter(|k| !k.trim().is_empty()) {
             let k = fs::read_to_string(&f)
                 .map_err(|e| format!("PAINCHAIN_SECRET_KEY_FILE: cannot read {f}: {e}"))?;
-            return Ok(Self::from_key(
-                parse_key(&k),
+            return Ok(Self::from_key_text(
+                &k,
                 format!("PAINCHAIN_SECRET_KEY_FILE ({f})"),
             ));
         }
         let path = data_dir.join("secret.key");
         match fs::read_to_string(&path) {
-            Ok(k) => Ok(Self::from_key(parse_key(&k), path.display().to_string())),
+            Ok(k) => Ok(Self::from_key_text(&k, path.display().to_string())),
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
                 let key: [u8; 32] = rand::random();
                 fs::create_dir_all(data_dir)
@@ -117,9 +155,15 @@ impl SecretBox {
             .ok_or("malformed encrypted value")?;
         let (nonce, ct) = raw.split_at(24);
         let aad = Self::aad(tenant, integration);
+        let nonce = XNonce::from_slice(nonce);
+        let payload = || Payload { msg: ct, aad: &aad };
         let plain = self
             .cipher
-            .decrypt(XNonce::from_slice(nonce), Payload { msg: ct, aad: &aad })
+            .decrypt(nonce, payload())
+            .or_else(|e| match &self.legacy {
+                Some(l) => l.decrypt(nonce, payload()),
+                None => Err(e),
+            })
             .map_err(|_| "cannot decrypt a secret: wrong PAINCHAIN_SECRET_KEY?".to_string())?;
         serde_json::from_slice(&plain).map_err(|e| e.to_string())
     }
@@ -281,6 +325,33 @@ mod tests {
         assert_eq!(cfg["webhook"]["enabled"], true);
         assert!(p.matches_dotted("config.webhook.secret"));
         assert!(p.matches_dotted("config.repos[3].pat"));
+    }
+
+    /// Values written with a generated key file, and with a passphrase
+    /// under the old bare-SHA-256 derivation, still decrypt.
+    #[test]
+    fn existing_keys_stay_readable() {
+        let dir = tempfile::tempdir().unwrap();
+        let none = |_: &str| -> Option<String> { None };
+        let generated = SecretBox::load(&none, dir.path()).unwrap();
+        let ct = generated.encrypt("t", "i", &json!("ghp_x"));
+        let again = SecretBox::load(&none, dir.path()).unwrap();
+        assert_eq!(again.decrypt("t", "i", &ct).unwrap(), json!("ghp_x"));
+
+        let pass = "correct horse battery staple";
+        let old_key: [u8; 32] = Sha256::digest(pass.as_bytes()).into();
+        let old = SecretBox::from_key(old_key, "old").encrypt("t", "i", &json!("s1"));
+        let new = SecretBox::from_key_text(pass, "new");
+        assert_eq!(new.decrypt("t", "i", &old).unwrap(), json!("s1"));
+        // New values use the HKDF key, not the bare hash.
+        let fresh = new.encrypt("t", "i", &json!("s2"));
+        assert!(SecretBox::from_key(old_key, "old")
+            .decrypt("t", "i", &fresh)
+            .is_err());
+        assert_eq!(new.decrypt("t", "i", &fresh).unwrap(), json!("s2"));
+        assert!(SecretBox::from_key_text("another passphrase", "x")
+            .decrypt("t", "i", &fresh)
+            .is_err());
     }
 
     #[test]

@@ -16,7 +16,7 @@ use utoipa::ToSchema;
 
 use super::{doc, schema, LIVE_WINDOW};
 use crate::{
-    auth::{Ingest, Read},
+    auth::{Caller, Ingest, Read},
     error::{ApiError, ApiResult, ErrorBody},
     extract::ApiJson,
     state::AppState,
@@ -45,7 +45,7 @@ pub struct TypeRegistration {
     pub config_schema: Option<Value>,
 }
 
-fn valid_type_id(id: &str) -> bool {
+pub fn valid_type_id(id: &str) -> bool {
     !id.is_empty()
         && id.len() <= 64
         && id.bytes().next().is_some_and(|b| b.is_ascii_alphanumeric())
@@ -133,6 +133,34 @@ pub fn to_connector_type(r: &TypeRegistration) -> Result<ConnectorType, ApiError
     })
 }
 
+/// Secret fields stay secret: a re-registration that would drop the
+/// secrecy (`x-secret`, `format: password`, `writeOnly`) of a field the
+/// stored schema declares secret — or drop the field — is refused, since
+/// every tenant's next value of it would be stored and shown in clear.
+pub fn check_secrets_kept(old: &ConnectorType, new: &ConnectorType) -> Result<(), ApiError> {
+    let pointers = |t: &ConnectorType| {
+        schema::normalize(&t.config_schema)
+            .map(|s| schema::secret_pointers(&s))
+            .unwrap_or_default()
+    };
+    let kept = pointers(new);
+    let lost: Vec<String> = pointers(old)
+        .into_iter()
+        .filter(|p| !kept.contains(p))
+        .collect();
+    if lost.is_empty() {
+        return Ok(());
+    }
+    Err(ApiError::invalid(
+        "configSchema",
+        format!(
+            "connector type `{}` declares {} secret; a registration cannot make a secret field non-secret or remove it",
+            new.id,
+            lost.join(", ")
+        ),
+    ))
+}
+
 /// Registers (or re-registers) a type, keeping its first registration time.
 pub async fn upsert_type(
     store: &dyn painchain_store::Store,
@@ -140,6 +168,7 @@ pub async fn upsert_type(
 ) -> Result<ConnectorType, ApiError> {
     let mut t = to_connector_type(r)?;
     if let Some(old) = store.get_connector_type(&t.id).await? {
+        check_secrets_kept(&old, &t)?;
         t.registered_at = old.registered_at;
     }
     store.upsert_connector_type(&t).await?;
@@ -159,14 +188,33 @@ pub async fn upsert_type(
 )]
 pub async fn register(
     State(state): State<AppState>,
-    Ingest(_caller): Ingest,
+    Ingest(caller): Ingest,
     ApiJson(body): ApiJson<TypeRegistration>,
 ) -> ApiResult<Json<Value>> {
+    // Types are global (every tenant's integrations use them): registering
+    // is for connectors and the operator, never for one tenant's tokens.
+    if !may_register(&caller, state.config.auth.enabled, &body.id) {
+        return Err(ApiError::Forbidden(format!(
+            "registering connector type `{}` needs a connector token bound to it (painchain token create --connector {}) or an all-tenants token",
+            body.id, body.id
+        )));
+    }
     let t = upsert_type(&*state.store, &body).await?;
     tracing::info!(r#type = %t.id, "connector type registered");
     Ok(Json(
         json!({"id": t.id, "displayName": t.display_name, "registered": true}),
     ))
+}
+
+/// Auth off (one trust domain), all-tenants tokens, the operator (admin of
+/// the default tenant) and connector tokens bound to `ty`.
+pub fn may_register(caller: &Caller, auth_enabled: bool, ty: &str) -> bool {
+    !auth_enabled
+        || caller.all_tenants
+        || caller.connector_for(ty)
+        || (caller.is_operator(auth_enabled)
+            && caller.connector.is_none()
+            && caller.scope.allows(painchain_core::token::Scope::Admin))
 }
 
 pub fn is_live(t: &ConnectorType) -> bool {
