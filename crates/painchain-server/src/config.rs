@@ -77,6 +77,10 @@ pub struct Config {
     /// Config-as-code integrations, kept raw here and applied at startup by
     /// `painchain serve` (they need the connector registry of the binary).
     pub integrations: Option<serde_yaml::Value>,
+    /// The generation of `integrations` (raise it with each change you roll
+    /// out): rows a higher generation declared are neither changed nor
+    /// deleted by a replica still running an older config.
+    pub config_generation: i64,
 }
 
 impl Default for Config {
@@ -91,6 +95,7 @@ impl Default for Config {
             log: LogConfig::default(),
             stream_buffer: 4096,
             integrations: None,
+            config_generation: 0,
         }
     }
 }
@@ -131,6 +136,27 @@ pub struct LimitsConfig {
     pub max_data_bytes: usize,
     /// Longest `title`.
     pub max_title_bytes: usize,
+    /// Open client connections served at once; connections beyond it get a
+    /// `503` (or `/health`) and are closed (a few dozen more), the rest are
+    /// closed at once. Keep it below the process's file-descriptor limit.
+    pub max_connections: usize,
+    /// Requests being handled at once; more get `503` with `Retry-After`
+    /// (load shedding). `/health` and `/ready` are not counted.
+    pub max_concurrent_requests: usize,
+    /// A client must send a request's whole head within this time, or the
+    /// connection is closed (slowloris).
+    #[serde(deserialize_with = "de_duration")]
+    pub header_read_timeout: Duration,
+    /// Longest pause between two pieces of a request body; the request then
+    /// fails with `408` and the connection is closed.
+    #[serde(deserialize_with = "de_duration")]
+    pub body_read_timeout: Duration,
+    /// Bodies larger than this (by `Content-Length`, or of unknown length)
+    /// need one of `max_large_bodies` permits, which bounds the memory that
+    /// concurrent big batches take.
+    pub large_body_bytes: usize,
+    /// Large bodies handled at once; others wait up to 10 s, then `503`.
+    pub max_large_bodies: usize,
 }
 
 impl Default for LimitsConfig {
@@ -141,6 +167,12 @@ impl Default for LimitsConfig {
             max_batch_items: 1000,
             max_data_bytes: 256 * 1024,
             max_title_bytes: 1024,
+            max_connections: 4096,
+            max_concurrent_requests: 1024,
+            header_read_timeout: Duration::from_secs(10),
+            body_read_timeout: Duration::from_secs(15),
+            large_body_bytes: 1024 * 1024,
+            max_large_bodies: 4,
         }
     }
 }
@@ -241,10 +273,20 @@ pub const ENV_VARS: &[(&str, &str)] = &[
     ("PAINCHAIN_MAX_BATCH_ITEMS", "limits.max_batch_items"),
     ("PAINCHAIN_MAX_DATA_BYTES", "limits.max_data_bytes"),
     ("PAINCHAIN_MAX_TITLE_BYTES", "limits.max_title_bytes"),
+    ("PAINCHAIN_MAX_CONNECTIONS", "limits.max_connections"),
+    (
+        "PAINCHAIN_MAX_CONCURRENT_REQUESTS",
+        "limits.max_concurrent_requests",
+    ),
+    ("PAINCHAIN_HEADER_READ_TIMEOUT", "limits.header_read_timeout"),
+    ("PAINCHAIN_BODY_READ_TIMEOUT", "limits.body_read_timeout"),
+    ("PAINCHAIN_LARGE_BODY_BYTES", "limits.large_body_bytes"),
+    ("PAINCHAIN_MAX_LARGE_BODIES", "limits.max_large_bodies"),
     ("PAINCHAIN_RETENTION", "retention"),
     ("PAINCHAIN_LOG", "log.level"),
     ("PAINCHAIN_LOG_FORMAT", "log.format"),
     ("PAINCHAIN_STREAM_BUFFER", "stream_buffer"),
+    ("PAINCHAIN_CONFIG_GENERATION", "config_generation"),
 ];
 
 impl Config {
@@ -317,7 +359,7 @@ impl Config {
                 bad_env("PAINCHAIN_TOKEN_CACHE_TTL", "a duration such as 30s", &v)
             })?;
         }
-        let sizes: [(&str, &mut usize); 5] = [
+        let sizes: [(&str, &mut usize); 9] = [
             ("PAINCHAIN_MAX_BODY_BYTES", &mut self.limits.max_body_bytes),
             (
                 "PAINCHAIN_MAX_BATCH_BODY_BYTES",
@@ -332,6 +374,22 @@ impl Config {
                 "PAINCHAIN_MAX_TITLE_BYTES",
                 &mut self.limits.max_title_bytes,
             ),
+            (
+                "PAINCHAIN_MAX_CONNECTIONS",
+                &mut self.limits.max_connections,
+            ),
+            (
+                "PAINCHAIN_MAX_CONCURRENT_REQUESTS",
+                &mut self.limits.max_concurrent_requests,
+            ),
+            (
+                "PAINCHAIN_LARGE_BODY_BYTES",
+                &mut self.limits.large_body_bytes,
+            ),
+            (
+                "PAINCHAIN_MAX_LARGE_BODIES",
+                &mut self.limits.max_large_bodies,
+            ),
         ];
         for (key, slot) in sizes {
             if let Some(v) = get(key) {
@@ -340,6 +398,26 @@ impl Config {
                     .parse()
                     .map_err(|_| bad_env(key, "a whole number", &v))?;
             }
+        }
+        for (key, slot) in [
+            (
+                "PAINCHAIN_HEADER_READ_TIMEOUT",
+                &mut self.limits.header_read_timeout,
+            ),
+            (
+                "PAINCHAIN_BODY_READ_TIMEOUT",
+                &mut self.limits.body_read_timeout,
+            ),
+        ] {
+            if let Some(v) = get(key) {
+                *slot = parse_duration(&v).ok_or_else(|| bad_env(key, "a duration such as 10s", &v))?;
+            }
+        }
+        if let Some(v) = get("PAINCHAIN_CONFIG_GENERATION") {
+            self.config_generation = v
+                .trim()
+                .parse()
+                .map_err(|_| bad_env("PAINCHAIN_CONFIG_GENERATION", "a whole number", &v))?;
         }
         if let Some(v) = get("PAINCHAIN_STREAM_BUFFER") {
             self.stream_buffer = v
@@ -414,10 +492,22 @@ impl Config {
             ("limits.max_batch_items", l.max_batch_items),
             ("limits.max_data_bytes", l.max_data_bytes),
             ("limits.max_title_bytes", l.max_title_bytes),
+            ("limits.max_connections", l.max_connections),
+            ("limits.max_concurrent_requests", l.max_concurrent_requests),
+            ("limits.large_body_bytes", l.large_body_bytes),
+            ("limits.max_large_bodies", l.max_large_bodies),
             ("stream_buffer", self.stream_buffer),
         ] {
             if v == 0 {
                 return Err(ConfigError::new(key, "must be greater than 0"));
+            }
+        }
+        for (key, d) in [
+            ("limits.header_read_timeout", l.header_read_timeout),
+            ("limits.body_read_timeout", l.body_read_timeout),
+        ] {
+            if d.is_zero() {
+                return Err(ConfigError::new(key, "must be at least 1s"));
             }
         }
         if let Some(d) = self.retention.0 {
