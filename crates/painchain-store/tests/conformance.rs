@@ -1849,9 +1849,11 @@ async fn integration_edits_are_narrow_and_versioned(ctx: &Ctx) {
     assert_eq!(c.config["tags"], json!(["b"]));
     // Concurrent edits with one version: exactly one wins.
     let v = c.updated_at;
+    let ex = IntegrationEdit { name: Some("x".into()), ..Default::default() };
+    let ey = IntegrationEdit { name: Some("y".into()), ..Default::default() };
     let (x, y) = tokio::join!(
-        s.edit_integration("t1", "i1", &IntegrationEdit { name: Some("x".into()), ..Default::default() }, Some(v)),
-        s.edit_integration("t1", "i1", &IntegrationEdit { name: Some("y".into()), ..Default::default() }, Some(v)),
+        s.edit_integration("t1", "i1", &ex, Some(v)),
+        s.edit_integration("t1", "i1", &ey, Some(v)),
     );
     assert_eq!([x.is_ok(), y.is_ok()].iter().filter(|ok| **ok).count(), 1, "{x:?} {y:?}");
     // Missing and foreign rows are NotFound, not Conflict.
