@@ -278,7 +278,10 @@ pub const ENV_VARS: &[(&str, &str)] = &[
         "PAINCHAIN_MAX_CONCURRENT_REQUESTS",
         "limits.max_concurrent_requests",
     ),
-    ("PAINCHAIN_HEADER_READ_TIMEOUT", "limits.header_read_timeout"),
+    (
+        "PAINCHAIN_HEADER_READ_TIMEOUT",
+        "limits.header_read_timeout",
+    ),
     ("PAINCHAIN_BODY_READ_TIMEOUT", "limits.body_read_timeout"),
     ("PAINCHAIN_LARGE_BODY_BYTES", "limits.large_body_bytes"),
     ("PAINCHAIN_MAX_LARGE_BODIES", "limits.max_large_bodies"),
@@ -410,7 +413,8 @@ impl Config {
             ),
         ] {
             if let Some(v) = get(key) {
-                *slot = parse_duration(&v).ok_or_else(|| bad_env(key, "a duration such as 10s", &v))?;
+                *slot =
+                    parse_duration(&v).ok_or_else(|| bad_env(key, "a duration such as 10s", &v))?;
             }
         }
         if let Some(v) = get("PAINCHAIN_CONFIG_GENERATION") {

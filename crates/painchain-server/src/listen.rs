@@ -120,9 +120,7 @@ fn spawn_conn(
         let app = app.clone();
         async move {
             if shedding && !matches!(req.uri().path(), "/health" | "/ready") {
-                return Ok::<_, Infallible>(overloaded(
-                    "too many open connections; retry shortly",
-                ));
+                return Ok::<_, Infallible>(overloaded("too many open connections; retry shortly"));
             }
             req.extensions_mut().insert(ConnectInfo(peer));
             let req = req.map(Body::new);

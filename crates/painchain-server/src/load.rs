@@ -56,11 +56,8 @@ impl Load {
             return overloaded("too many requests in progress; retry shortly");
         };
         let _large = if self.is_large(&req) {
-            match tokio::time::timeout(
-                LARGE_BODY_WAIT,
-                self.large_bodies.clone().acquire_owned(),
-            )
-            .await
+            match tokio::time::timeout(LARGE_BODY_WAIT, self.large_bodies.clone().acquire_owned())
+                .await
             {
                 Ok(Ok(p)) => Some(p),
                 _ => return overloaded("too many large requests in progress; retry shortly"),

@@ -485,14 +485,26 @@ async fn config_managed_integrations_refuse_edits(b: Backend) {
         enabled: true,
         tenant: None,
     };
-    let ids = declared::apply(&*h.s.store, &sbox, std::slice::from_ref(&d), 0, (None, None, true))
-        .await
-        .unwrap();
+    let ids = declared::apply(
+        &*h.s.store,
+        &sbox,
+        std::slice::from_ref(&d),
+        0,
+        (None, None, true),
+    )
+    .await
+    .unwrap();
     // Applying again updates the same row.
     assert_eq!(
-        declared::apply(&*h.s.store, &sbox, std::slice::from_ref(&d), 0, (None, None, true))
-            .await
-            .unwrap(),
+        declared::apply(
+            &*h.s.store,
+            &sbox,
+            std::slice::from_ref(&d),
+            0,
+            (None, None, true)
+        )
+        .await
+        .unwrap(),
         ids
     );
     let id = &ids[0];
@@ -543,7 +555,9 @@ async fn config_managed_integrations_refuse_edits(b: Backend) {
         .unwrap_err();
     assert!(err.contains("from-yaml") && err.contains("token"), "{err}");
     // Removed from the file: deleted.
-    declared::apply(&*h.s.store, &sbox, &[], 0, (None, None, true)).await.unwrap();
+    declared::apply(&*h.s.store, &sbox, &[], 0, (None, None, true))
+        .await
+        .unwrap();
     assert_eq!(
         h.get(&format!("/api/integrations/{id}"), &[]).await.0,
         StatusCode::NOT_FOUND

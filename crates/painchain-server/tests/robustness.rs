@@ -273,7 +273,11 @@ async fn lost_updates_webhook_sync_vs_connector_status(b: Backend) {
         )
         .await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.body);
-    let i = store.get_integration("default", &id).await.unwrap().unwrap();
+    let i = store
+        .get_integration("default", &id)
+        .await
+        .unwrap()
+        .unwrap();
     assert_eq!(i.last_sync, Some(later));
 }
 
@@ -299,13 +303,12 @@ async fn lost_updates_enable_toggle_vs_config_save(b: Backend) {
         for r in [&a, &b, &c] {
             assert_eq!(r.status, StatusCode::OK, "{}", r.body);
         }
-        let i = h
-            .s
-            .store
-            .get_integration("default", &id)
-            .await
-            .unwrap()
-            .unwrap();
+        let i =
+            h.s.store
+                .get_integration("default", &id)
+                .await
+                .unwrap()
+                .unwrap();
         assert_eq!(i.enabled, enabled, "round {round}: the toggle was lost");
         assert_eq!(i.name, name, "round {round}: the rename was lost");
         assert!(i.last_sync.is_some(), "round {round}: lastSync was lost");
@@ -352,13 +355,12 @@ async fn if_match_refuses_stale_edits(b: Backend) {
             .unwrap()
             .contains("changed by someone else"));
     }
-    let i = h
-        .s
-        .store
-        .get_integration("default", &id)
-        .await
-        .unwrap()
-        .unwrap();
+    let i =
+        h.s.store
+            .get_integration("default", &id)
+            .await
+            .unwrap()
+            .unwrap();
     assert_eq!(i.name, "theirs");
     assert!(i.enabled, "the stale edit was not applied");
     // A `{lastSync}` is no edit: the version stays.

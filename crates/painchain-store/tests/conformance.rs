@@ -13,8 +13,7 @@ use painchain_core::{
 use painchain_store::{
     testing::{PgTestDb, TempSqlite},
     ConnectorRequest, ConnectorType, DeclaredApply, DeclaredRow, InsertOutcome, IntegrationEdit,
-    IntegrationStatus, NewToken, PgStore,
-    RequestKind, SqliteStore, Store, StoreError,
+    IntegrationStatus, NewToken, PgStore, RequestKind, SqliteStore, Store, StoreError,
 };
 use serde_json::json;
 
@@ -1818,19 +1817,46 @@ async fn integration_edits_are_narrow_and_versioned(ctx: &Ctx) {
     // Two edits of different fields: neither undoes the other.
     let v0 = i.updated_at;
     let a = s
-        .edit_integration("t1", "i1", &IntegrationEdit { enabled: Some(false), ..Default::default() }, None)
+        .edit_integration(
+            "t1",
+            "i1",
+            &IntegrationEdit {
+                enabled: Some(false),
+                ..Default::default()
+            },
+            None,
+        )
         .await
         .unwrap();
     let b = s
-        .edit_integration("t1", "i1", &IntegrationEdit { name: Some("renamed".into()), ..Default::default() }, None)
+        .edit_integration(
+            "t1",
+            "i1",
+            &IntegrationEdit {
+                name: Some("renamed".into()),
+                ..Default::default()
+            },
+            None,
+        )
         .await
         .unwrap();
     assert!(!b.enabled, "the toggle survived the rename");
     assert_eq!(b.name, "renamed");
-    assert!(a.updated_at > v0 && b.updated_at > a.updated_at, "the version moves forward");
+    assert!(
+        a.updated_at > v0 && b.updated_at > a.updated_at,
+        "the version moves forward"
+    );
     // A stale version is a conflict and changes nothing.
     let e = s
-        .edit_integration("t1", "i1", &IntegrationEdit { enabled: Some(true), ..Default::default() }, Some(a.updated_at))
+        .edit_integration(
+            "t1",
+            "i1",
+            &IntegrationEdit {
+                enabled: Some(true),
+                ..Default::default()
+            },
+            Some(a.updated_at),
+        )
         .await
         .unwrap_err();
     assert!(matches!(e, StoreError::Conflict(_)), "{e:?}");
@@ -1841,7 +1867,10 @@ async fn integration_edits_are_narrow_and_versioned(ctx: &Ctx) {
         .edit_integration(
             "t1",
             "i1",
-            &IntegrationEdit { config: Some(json!({"name": "i1", "tags": ["b"]})), ..Default::default() },
+            &IntegrationEdit {
+                config: Some(json!({"name": "i1", "tags": ["b"]})),
+                ..Default::default()
+            },
             Some(b.updated_at),
         )
         .await
@@ -1849,17 +1878,35 @@ async fn integration_edits_are_narrow_and_versioned(ctx: &Ctx) {
     assert_eq!(c.config["tags"], json!(["b"]));
     // Concurrent edits with one version: exactly one wins.
     let v = c.updated_at;
-    let ex = IntegrationEdit { name: Some("x".into()), ..Default::default() };
-    let ey = IntegrationEdit { name: Some("y".into()), ..Default::default() };
+    let ex = IntegrationEdit {
+        name: Some("x".into()),
+        ..Default::default()
+    };
+    let ey = IntegrationEdit {
+        name: Some("y".into()),
+        ..Default::default()
+    };
     let (x, y) = tokio::join!(
         s.edit_integration("t1", "i1", &ex, Some(v)),
         s.edit_integration("t1", "i1", &ey, Some(v)),
     );
-    assert_eq!([x.is_ok(), y.is_ok()].iter().filter(|ok| **ok).count(), 1, "{x:?} {y:?}");
+    assert_eq!(
+        [x.is_ok(), y.is_ok()].iter().filter(|ok| **ok).count(),
+        1,
+        "{x:?} {y:?}"
+    );
     // Missing and foreign rows are NotFound, not Conflict.
     for (t, id) in [("t1", "nope"), ("t2", "i1")] {
         let e = s
-            .edit_integration(t, id, &IntegrationEdit { enabled: Some(true), ..Default::default() }, Some(v))
+            .edit_integration(
+                t,
+                id,
+                &IntegrationEdit {
+                    enabled: Some(true),
+                    ..Default::default()
+                },
+                Some(v),
+            )
             .await
             .unwrap_err();
         assert!(matches!(e, StoreError::NotFound), "{e:?}");
@@ -1894,9 +1941,14 @@ async fn sync_times_only_move_forward(ctx: &Ctx) {
     assert_eq!(st.last_sync_at, Some(late));
     assert_eq!(st.last_error.as_deref(), Some("boom"));
     // Another webhook sync keeps the connector's error and state.
-    s.record_integration_sync("t1", "i1", at(300)).await.unwrap();
+    s.record_integration_sync("t1", "i1", at(300))
+        .await
+        .unwrap();
     let st = s.get_integration_status("t1", "i1").await.unwrap().unwrap();
-    assert_eq!((st.state.as_str(), st.last_error.as_deref()), ("error", Some("boom")));
+    assert_eq!(
+        (st.state.as_str(), st.last_error.as_deref()),
+        ("error", Some("boom"))
+    );
     assert_eq!(st.last_sync_at, Some(at(300)));
     assert_eq!(st.details, json!({"k": 1}));
     // A webhook on a row nobody reported on: `ok`.
@@ -1918,7 +1970,11 @@ fn declared(tenant: &str, name: &str) -> DeclaredRow {
     }
 }
 
-async fn apply(s: &dyn Store, rows: &[DeclaredRow], generation: i64) -> painchain_store::DeclaredOutcome {
+async fn apply(
+    s: &dyn Store,
+    rows: &[DeclaredRow],
+    generation: i64,
+) -> painchain_store::DeclaredOutcome {
     let seal = |r: &DeclaredRow, _id: &str| r.config.clone();
     s.apply_declared(&DeclaredApply {
         prune: true,
@@ -1937,12 +1993,17 @@ async fn declared_integrations_upsert_and_prune(ctx: &Ctx) {
     let v1 = [declared("t1", "a"), declared("t1", "b")];
     let first = apply(s, &v1, 1).await;
     assert_eq!(first.created.len(), 2);
-    s.put_cursor("t1", &first.ids[0], &json!({"page": 7})).await.unwrap();
+    s.put_cursor("t1", &first.ids[0], &json!({"page": 7}))
+        .await
+        .unwrap();
     // Same config again: same rows, cursor kept.
     let again = apply(s, &v1, 1).await;
     assert_eq!(again.ids, first.ids);
     assert!(again.created.is_empty() && again.deleted.is_empty());
-    assert_eq!(s.get_cursor("t1", &first.ids[0]).await.unwrap(), Some(json!({"page": 7})));
+    assert_eq!(
+        s.get_cursor("t1", &first.ids[0]).await.unwrap(),
+        Some(json!({"page": 7}))
+    );
     // Generation 2 drops `b` and adds `c`.
     let v2 = [declared("t1", "a"), declared("t1", "c")];
     let second = apply(s, &v2, 2).await;
@@ -1963,7 +2024,10 @@ async fn declared_integrations_upsert_and_prune(ctx: &Ctx) {
         .collect();
     assert!(names.contains(&"c".to_string()), "{names:?}");
     assert!(!names.contains(&"b".to_string()), "{names:?}");
-    assert_eq!(s.get_cursor("t1", &first.ids[0]).await.unwrap(), Some(json!({"page": 7})));
+    assert_eq!(
+        s.get_cursor("t1", &first.ids[0]).await.unwrap(),
+        Some(json!({"page": 7}))
+    );
     // Pruning is scoped.
     let scoped = s
         .apply_declared(&DeclaredApply {
@@ -1977,7 +2041,11 @@ async fn declared_integrations_upsert_and_prune(ctx: &Ctx) {
         .await
         .unwrap();
     assert!(scoped.deleted.is_empty());
-    assert!(s.get_integration("t1", &first.ids[0]).await.unwrap().is_some());
+    assert!(s
+        .get_integration("t1", &first.ids[0])
+        .await
+        .unwrap()
+        .is_some());
 }
 
 /// Two processes applying the same config at once (two replicas starting
@@ -1999,12 +2067,18 @@ async fn declared_integrations_two_instances_at_once(ctx: &Ctx) {
     let list = s.list_integrations(Some("t1"), None).await.unwrap();
     assert_eq!(list.len(), 8, "one row per declared name");
     for id in &first.ids {
-        assert_eq!(s.get_cursor("t1", id).await.unwrap(), Some(json!({"at": id})));
+        assert_eq!(
+            s.get_cursor("t1", id).await.unwrap(),
+            Some(json!({"at": id}))
+        );
     }
     // A fresh database where both create at once: still one row per name.
     let more: Vec<DeclaredRow> = (0..8).map(|k| declared("t9", &format!("m{k}"))).collect();
     let (a, b) = tokio::join!(apply(&*s, &more, 0), apply(&*other, &more, 0));
     assert_eq!(a.ids, b.ids);
-    assert_eq!(s.list_integrations(Some("t9"), None).await.unwrap().len(), 8);
+    assert_eq!(
+        s.list_integrations(Some("t9"), None).await.unwrap().len(),
+        8
+    );
     other.close().await;
 }

@@ -327,8 +327,8 @@ pub async fn start(
             config.config_generation,
             (None, None, true),
         )
-            .await
-            .map_err(|e| ConfigError::new(format!("integrations ({})", path.display()), e))?;
+        .await
+        .map_err(|e| ConfigError::new(format!("integrations ({})", path.display()), e))?;
     }
     let (stop, rx) = watch::channel(false);
     let mut tasks = Vec::new();

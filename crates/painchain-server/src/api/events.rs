@@ -311,7 +311,16 @@ impl<'a> Batch<'a> {
                 ),
             });
         }
-        store_valid(state, tenant, prefix, &mut results, valid, valid_index, cursor).await?;
+        store_valid(
+            state,
+            tenant,
+            prefix,
+            &mut results,
+            valid,
+            valid_index,
+            cursor,
+        )
+        .await?;
         let created = results.iter().filter(|r| r.status == "created").count();
         let duplicates = results.iter().filter(|r| r.status == "duplicate").count();
         let invalid = results.len() - created - duplicates;

@@ -28,9 +28,9 @@ use sqlx::{
 };
 
 use crate::{
-    requests::ConnectorRequest, writer::Writer, ConnectorType, EventPage, GroupCount,
-    HistogramBucket, DeclaredApply, DeclaredOutcome, InsertOutcome, IntegrationEdit, IntegrationStatus, NewToken, RemoteEvents, Result, Store,
-    StoreError,
+    requests::ConnectorRequest, writer::Writer, ConnectorType, DeclaredApply, DeclaredOutcome,
+    EventPage, GroupCount, HistogramBucket, InsertOutcome, IntegrationEdit, IntegrationStatus,
+    NewToken, RemoteEvents, Result, Store, StoreError,
 };
 
 /// `pg_advisory_xact_lock` key of config-as-code applies ("painchai").

@@ -32,8 +32,9 @@ use sqlx::{
 use tokio::sync::{Mutex, MutexGuard};
 
 use crate::{
-    requests::ConnectorRequest, writer::Writer, ConnectorType, EventPage, GroupCount,
-    HistogramBucket, DeclaredApply, DeclaredOutcome, InsertOutcome, IntegrationEdit, IntegrationStatus, NewToken, Result, Store, StoreError,
+    requests::ConnectorRequest, writer::Writer, ConnectorType, DeclaredApply, DeclaredOutcome,
+    EventPage, GroupCount, HistogramBucket, InsertOutcome, IntegrationEdit, IntegrationStatus,
+    NewToken, Result, Store, StoreError,
 };
 
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
@@ -374,7 +375,10 @@ impl Store for SqliteStore {
         if_version: Option<DateTime<Utc>>,
     ) -> Result<Integration> {
         let mut conn = self.writer_conn().await?;
-        immediate_tx!(conn, |c| admin::edit_integration(c, tenant, id, edit, if_version).await)
+        immediate_tx!(conn, |c| admin::edit_integration(
+            c, tenant, id, edit, if_version
+        )
+        .await)
     }
 
     async fn apply_declared(&self, apply: &DeclaredApply<'_>) -> Result<DeclaredOutcome> {

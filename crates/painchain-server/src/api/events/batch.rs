@@ -14,9 +14,12 @@ type Sink<'f> = &'f mut dyn FnMut(usize, Value);
 /// `[item, ...]`: each item goes to `sink` with its index.
 pub fn parse_array(bytes: &[u8], sink: Sink<'_>) -> Result<(), ApiError> {
     let mut de = serde_json::Deserializer::from_slice(bytes);
-    Items { sink, field: "body" }
-        .deserialize(&mut de)
-        .map_err(|e| shape_or_syntax(e, "body", "the batch body must be a JSON array of events"))?;
+    Items {
+        sink,
+        field: "body",
+    }
+    .deserialize(&mut de)
+    .map_err(|e| shape_or_syntax(e, "body", "the batch body must be a JSON array of events"))?;
     de.end().map_err(malformed)
 }
 
@@ -24,9 +27,13 @@ pub fn parse_array(bytes: &[u8], sink: Sink<'_>) -> Result<(), ApiError> {
 /// the cursor. Unknown keys are ignored.
 pub fn parse_integration_batch(bytes: &[u8], sink: Sink<'_>) -> Result<Option<Value>, ApiError> {
     let mut de = serde_json::Deserializer::from_slice(bytes);
-    let cursor = (&mut de)
-        .deserialize_map(Envelope { sink })
-        .map_err(|e| shape_or_syntax(e, "events", "the body must be {\"events\": [...], \"cursor\": ...}"))?;
+    let cursor = (&mut de).deserialize_map(Envelope { sink }).map_err(|e| {
+        shape_or_syntax(
+            e,
+            "events",
+            "the body must be {\"events\": [...], \"cursor\": ...}",
+        )
+    })?;
     de.end().map_err(malformed)?;
     Ok(cursor)
 }

@@ -73,7 +73,10 @@ pub async fn apply(
         all_paths.push(paths);
     }
     let seal = |r: &DeclaredRow, id: &str| {
-        let k = rows.iter().position(|x| std::ptr::eq(x, r)).unwrap_or_default();
+        let k = rows
+            .iter()
+            .position(|x| std::ptr::eq(x, r))
+            .unwrap_or_default();
         seal_config(sbox, &all_paths[k], &r.tenant_id, id, &r.config)
     };
     let out = store
