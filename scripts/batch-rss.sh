@@ -27,5 +27,7 @@ echo "batch: $(du -m "$DATA/batch.json" | cut -f1) MB; idle: $(hwm)"
 post() { curl -s -o /dev/null -w '%{http_code} ' -H 'content-type: application/json' \
   --data-binary @"$DATA/batch.json" "http://127.0.0.1:$PORT/api/events/batch"; }
 post; echo; echo "after 1 batch: $(hwm)"
-for _ in $(seq 1 "$N"); do post & done; wait; echo
+posts=()
+for _ in $(seq 1 "$N"); do post & posts+=($!); done
+wait "${posts[@]}"; echo
 echo "after $N concurrent batches: $(hwm)"

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Property-based API test: schemathesis generates requests from
 # /api/openapi.json and runs every check against a real `painchain serve`
-# (auth off, SQLite in a temporary directory, loopback only). Bounded: a
-# few examples per operation, so it takes well under five minutes.
+# (auth on, with an admin token made with `token create --local`; SQLite in
+# a temporary directory; loopback only). Bounded: a few examples per
+# operation, so it takes well under five minutes.
 #
 #   scripts/schemathesis.sh [path/to/painchain]   (default target/debug/painchain)
 set -euo pipefail
@@ -19,7 +20,8 @@ fi
 
 DATA="$(mktemp -d)"
 PORT="$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')"
-"$BIN" serve --no-auth --bind "127.0.0.1:$PORT" --data-dir "$DATA" --retention off \
+TOKEN="$("$BIN" token create --local --data-dir "$DATA" --name schemathesis --scope admin)"
+"$BIN" serve --bind "127.0.0.1:$PORT" --data-dir "$DATA" --retention off \
   >"$DATA/server.log" 2>&1 &
 PID=$!
 cleanup() {
@@ -36,6 +38,7 @@ done
 status=0
 timeout 280 "$VENV/bin/schemathesis" --no-color run "http://127.0.0.1:$PORT/api/openapi.json" \
   --checks all \
+  --header "Authorization: Bearer $TOKEN" \
   --max-examples "$MAX_EXAMPLES" \
   --workers 2 \
   --request-timeout 10 \
