@@ -17,7 +17,7 @@ use std::{convert::Infallible, io, net::SocketAddr, sync::Arc, time::Duration};
 use axum::{
     body::Body,
     extract::{ConnectInfo, Request},
-    http::{header, HeaderValue},
+    http::{header, HeaderValue, StatusCode},
     response::{IntoResponse, Response},
     Router,
 };
@@ -32,8 +32,6 @@ use tokio::{
 };
 use tower::ServiceExt;
 
-use crate::error::ApiError;
-
 /// Connections accepted beyond `max_connections` only to be answered `503`
 /// (or `/health`) and closed.
 pub const SHED_CONNECTIONS: usize = 64;
@@ -46,9 +44,12 @@ pub struct ListenLimits {
     pub header_read_timeout: Duration,
 }
 
-/// The `503` of load shedding: JSON error body plus `Retry-After`.
+/// The `503` of load shedding: JSON error body plus `Retry-After`. Built
+/// here rather than from `ApiError`, which logs every 5xx: under a flood
+/// that log would be the next thing to fall over.
 pub fn overloaded(message: &str) -> Response {
-    let mut res = ApiError::Unavailable(message.to_string()).into_response();
+    let body = serde_json::json!({"error": {"code": "unavailable", "message": message}});
+    let mut res = (StatusCode::SERVICE_UNAVAILABLE, axum::Json(body)).into_response();
     res.headers_mut()
         .insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
     res
