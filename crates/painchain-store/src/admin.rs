@@ -608,11 +608,12 @@ macro_rules! admin_queries {
             // mid-rollout): this one changes nothing at all.
             let newest: Option<i64> = sqlx::query_scalar(
                 "SELECT MAX(COALESCE(config_generation, 0)) FROM integrations \
-                 WHERE managed_by = 'config' AND ($1 IS NULL OR tenant_id = $1) \
+                 WHERE managed_by = $3 AND ($1 IS NULL OR tenant_id = $1) \
                  AND ($2 IS NULL OR type = $2)",
             )
             .bind(a.scope_tenant)
             .bind(a.scope_type)
+            .bind(a.managed_by)
             .fetch_one(&mut *c)
             .await?;
             if newest.is_some_and(|g| g > a.generation) {
@@ -625,7 +626,7 @@ macro_rules! admin_queries {
                 let found: Option<(String, Option<String>, i64)> = sqlx::query_as(
                     "SELECT id, managed_by, COALESCE(config_generation, 0) FROM integrations \
                      WHERE tenant_id = $1 AND type = $2 AND name = $3 \
-                     ORDER BY CASE WHEN managed_by = 'config' THEN 0 ELSE 1 END, \
+                     ORDER BY CASE WHEN managed_by IS NOT NULL THEN 0 ELSE 1 END, \
                      registered_at, id LIMIT 1",
                 )
                 .bind(&d.tenant_id)
@@ -634,7 +635,7 @@ macro_rules! admin_queries {
                 .fetch_optional(&mut *c)
                 .await?;
                 let id = match found {
-                    Some((id, Some(m), gen)) if m == "config" && gen > a.generation => {
+                    Some((id, Some(m), gen)) if m == a.managed_by && gen > a.generation => {
                         out.newer.push(id.clone());
                         id
                     }
@@ -642,7 +643,7 @@ macro_rules! admin_queries {
                         let config = (a.seal)(d, &id);
                         sqlx::query(
                             "UPDATE integrations SET config = $1, enabled = $2, \
-                             managed_by = 'config', config_generation = $3, \
+                             managed_by = $7, config_generation = $3, \
                              updated_at = CASE WHEN updated_at >= $4 THEN updated_at + 1 ELSE $4 END \
                              WHERE tenant_id = $5 AND id = $6",
                         )
@@ -652,6 +653,7 @@ macro_rules! admin_queries {
                         .bind(now)
                         .bind(&d.tenant_id)
                         .bind(&id)
+                        .bind(a.managed_by)
                         .execute(&mut *c)
                         .await?;
                         replace_tags(c, &d.tenant_id, &id, &config).await?;
@@ -662,7 +664,7 @@ macro_rules! admin_queries {
                         let config = (a.seal)(d, &id);
                         let sql = format!(
                             "INSERT INTO integrations ({INTEGRATION_COLUMNS}, config_generation) \
-                             VALUES ($1, $2, $3, $4, $5, 'active', $6, 'config', NULL, $7, $7, $8)"
+                             VALUES ($1, $2, $3, $4, $5, 'active', $6, $9, NULL, $7, $7, $8)"
                         );
                         sqlx::query(&sql)
                             .bind(&id)
@@ -673,6 +675,7 @@ macro_rules! admin_queries {
                             .bind(d.enabled)
                             .bind(now)
                             .bind(a.generation)
+                            .bind(a.managed_by)
                             .execute(&mut *c)
                             .await
                             .map_err(|e| integration_conflict(e, &id))?;
@@ -688,11 +691,12 @@ macro_rules! admin_queries {
             }
             let managed: Vec<(String, String, String, i64)> = sqlx::query_as(
                 "SELECT tenant_id, id, name, COALESCE(config_generation, 0) FROM integrations \
-                 WHERE managed_by = 'config' AND ($1 IS NULL OR tenant_id = $1) \
+                 WHERE managed_by = $3 AND ($1 IS NULL OR tenant_id = $1) \
                  AND ($2 IS NULL OR type = $2)",
             )
             .bind(a.scope_tenant)
             .bind(a.scope_type)
+            .bind(a.managed_by)
             .fetch_all(&mut *c)
             .await?;
             for (tenant, id, name, gen) in managed {

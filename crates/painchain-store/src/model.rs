@@ -111,6 +111,10 @@ pub struct DeclaredRow {
 /// What one config file declares, applied as a whole (see
 /// [`Store::apply_declared`](crate::Store::apply_declared)).
 pub struct DeclaredApply<'a> {
+    /// Who declares these rows (`managedBy`): `config` for the server's own
+    /// file, `connector-config` for a standalone connector's. An apply only
+    /// ever prunes rows of its own owner.
+    pub managed_by: &'a str,
     /// Whether declared rows no longer in `rows` are deleted, only within
     /// this tenant (`None`: all) and type (`None`: all).
     pub prune: bool,

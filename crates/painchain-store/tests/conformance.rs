@@ -1977,6 +1977,7 @@ async fn apply(
 ) -> painchain_store::DeclaredOutcome {
     let seal = |r: &DeclaredRow, _id: &str| r.config.clone();
     s.apply_declared(&DeclaredApply {
+        managed_by: "config",
         prune: true,
         scope_tenant: None,
         scope_type: None,
@@ -2031,6 +2032,7 @@ async fn declared_integrations_upsert_and_prune(ctx: &Ctx) {
     // Pruning is scoped.
     let scoped = s
         .apply_declared(&DeclaredApply {
+            managed_by: "config",
             prune: true,
             scope_tenant: Some("t2"),
             scope_type: Some("github"),

@@ -23,6 +23,10 @@ pub struct DeclaredIntegration {
 }
 
 pub const MANAGED: &str = "config";
+/// Rows of a standalone connector's file: editable in the UI as before (the
+/// connector's next start re-applies its file), never pruned by the
+/// server's own file.
+pub const CONNECTOR_MANAGED: &str = "connector-config";
 
 /// Applies the declarations as one store transaction (see
 /// [`Store::apply_declared`]): upsert by `(tenant, type, name)`, delete the
@@ -81,6 +85,11 @@ pub async fn apply(
     };
     let out = store
         .apply_declared(&DeclaredApply {
+            managed_by: if scope.0.is_none() {
+                MANAGED
+            } else {
+                CONNECTOR_MANAGED
+            },
             prune: scope.2,
             scope_tenant: scope.0,
             scope_type: scope.1,
