@@ -42,7 +42,9 @@ timeout 280 "$VENV/bin/schemathesis" --no-color run "http://127.0.0.1:$PORT/api/
   --max-examples "$MAX_EXAMPLES" \
   --workers 2 \
   --request-timeout 10 \
-  --generation-deterministic || status=$?
+  --generation-deterministic \
+  --generation-database none \
+  --report-dir "$DATA/report" || status=$?
 if [ "$status" -ne 0 ]; then
   echo "--- server log (last 50 lines) ---"
   tail -n 50 "$DATA/server.log"
