@@ -36,6 +36,9 @@ for _ in $(seq 1 60); do
 done
 
 status=0
+# From the temporary directory: schemathesis keeps a cache (`.schemathesis/`)
+# in the working directory.
+cd "$DATA"
 timeout 280 "$VENV/bin/schemathesis" --no-color run "http://127.0.0.1:$PORT/api/openapi.json" \
   --checks all \
   --header "Authorization: Bearer $TOKEN" \
