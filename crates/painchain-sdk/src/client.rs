@@ -255,8 +255,73 @@ impl Client {
             .collect())
     }
 
+    /// Applies a connector's config file through the server
+    /// (`PUT /api/integrations/declared`): one implementation of config as
+    /// code, in one transaction per tenant, upserting by type and name.
+    /// Returns the ids in order. Servers without that route (the seed's)
+    /// get the old one-by-one create/update.
+    pub async fn apply_declared_all(
+        &self,
+        list: &[crate::config_file::Declared],
+    ) -> Result<Vec<String>, ClientError> {
+        let mut ids = vec![String::new(); list.len()];
+        let mut tenants: Vec<Option<&str>> = list.iter().map(|d| d.tenant.as_deref()).collect();
+        tenants.sort();
+        tenants.dedup();
+        for tenant in tenants {
+            let group: Vec<usize> = (0..list.len())
+                .filter(|&k| list[k].tenant.as_deref() == tenant)
+                .collect();
+            let body = serde_json::json!({
+                "integrations": group.iter().map(|&k| {
+                    let d = &list[k];
+                    serde_json::json!({
+                        "type": d.integration_type,
+                        "name": d.name,
+                        "config": d.config,
+                        "enabled": d.enabled,
+                    })
+                }).collect::<Vec<_>>(),
+            });
+            let r = self
+                .req(Method::PUT, "/api/integrations/declared", tenant)
+                .query(&[("type", &*self.connector_type)])
+                .json(&body);
+            let resp = self.send(r).await?;
+            if matches!(
+                resp.status(),
+                StatusCode::NOT_FOUND | StatusCode::METHOD_NOT_ALLOWED
+            ) {
+                for &k in &group {
+                    ids[k] = self.apply_declared(&list[k]).await?;
+                }
+                continue;
+            }
+            let v: Value = self
+                .expect_ok(resp)
+                .await?
+                .json()
+                .await
+                .map_err(|e| ClientError::Decode(e.to_string()))?;
+            let got: Vec<String> = v
+                .get("ids")
+                .and_then(Value::as_array)
+                .map(|a| {
+                    a.iter()
+                        .map(|x| x.as_str().unwrap_or_default().to_string())
+                        .collect()
+                })
+                .unwrap_or_default();
+            for (&k, id) in group.iter().zip(got) {
+                ids[k] = id;
+            }
+        }
+        Ok(ids)
+    }
+
     /// Creates or updates (by type and name) an integration declared in a
-    /// connector's config file; returns its id.
+    /// connector's config file; returns its id. For servers without
+    /// `PUT /api/integrations/declared` only.
     pub async fn apply_declared(
         &self,
         d: &crate::config_file::Declared,

@@ -85,6 +85,10 @@ pub struct Config {
     /// file, the environment or the store).
     #[serde(skip)]
     pub internal_tokens: Vec<crate::auth::InternalToken>,
+    /// The generation of `integrations` (raise it with each change you roll
+    /// out): rows a higher generation declared are neither changed nor
+    /// deleted by a replica still running an older config.
+    pub config_generation: i64,
 }
 
 /// Whether a tenant-facing capability is on: `auto` decides by tier (on for
@@ -155,6 +159,7 @@ impl Default for Config {
             git: GitConfig::default(),
             outbound: OutboundConfig::default(),
             internal_tokens: Vec::new(),
+            config_generation: 0,
         }
     }
 }
@@ -195,6 +200,27 @@ pub struct LimitsConfig {
     pub max_data_bytes: usize,
     /// Longest `title`.
     pub max_title_bytes: usize,
+    /// Open client connections served at once; connections beyond it get a
+    /// `503` (or `/health`) and are closed (a few dozen more), the rest are
+    /// closed at once. Keep it below the process's file-descriptor limit.
+    pub max_connections: usize,
+    /// Requests being handled at once; more get `503` with `Retry-After`
+    /// (load shedding). `/health` and `/ready` are not counted.
+    pub max_concurrent_requests: usize,
+    /// A client must send a request's whole head within this time, or the
+    /// connection is closed (slowloris).
+    #[serde(deserialize_with = "de_duration")]
+    pub header_read_timeout: Duration,
+    /// Longest pause between two pieces of a request body; the request then
+    /// fails with `408` and the connection is closed.
+    #[serde(deserialize_with = "de_duration")]
+    pub body_read_timeout: Duration,
+    /// Bodies larger than this (by `Content-Length`, or of unknown length)
+    /// need one of `max_large_bodies` permits, which bounds the memory that
+    /// concurrent big batches take.
+    pub large_body_bytes: usize,
+    /// Large bodies handled at once; others wait up to 10 s, then `503`.
+    pub max_large_bodies: usize,
 }
 
 impl Default for LimitsConfig {
@@ -205,6 +231,12 @@ impl Default for LimitsConfig {
             max_batch_items: 1000,
             max_data_bytes: 256 * 1024,
             max_title_bytes: 1024,
+            max_connections: 4096,
+            max_concurrent_requests: 1024,
+            header_read_timeout: Duration::from_secs(10),
+            body_read_timeout: Duration::from_secs(15),
+            large_body_bytes: 1024 * 1024,
+            max_large_bodies: 4,
         }
     }
 }
@@ -307,6 +339,18 @@ pub const ENV_VARS: &[(&str, &str)] = &[
     ("PAINCHAIN_MAX_BATCH_ITEMS", "limits.max_batch_items"),
     ("PAINCHAIN_MAX_DATA_BYTES", "limits.max_data_bytes"),
     ("PAINCHAIN_MAX_TITLE_BYTES", "limits.max_title_bytes"),
+    ("PAINCHAIN_MAX_CONNECTIONS", "limits.max_connections"),
+    (
+        "PAINCHAIN_MAX_CONCURRENT_REQUESTS",
+        "limits.max_concurrent_requests",
+    ),
+    (
+        "PAINCHAIN_HEADER_READ_TIMEOUT",
+        "limits.header_read_timeout",
+    ),
+    ("PAINCHAIN_BODY_READ_TIMEOUT", "limits.body_read_timeout"),
+    ("PAINCHAIN_LARGE_BODY_BYTES", "limits.large_body_bytes"),
+    ("PAINCHAIN_MAX_LARGE_BODIES", "limits.max_large_bodies"),
     ("PAINCHAIN_RETENTION", "retention"),
     ("PAINCHAIN_LOG", "log.level"),
     ("PAINCHAIN_LOG_FORMAT", "log.format"),
@@ -318,6 +362,7 @@ pub const ENV_VARS: &[(&str, &str)] = &[
         "PAINCHAIN_OUTBOUND_ALLOW",
         "outbound.allow (comma separated)",
     ),
+    ("PAINCHAIN_CONFIG_GENERATION", "config_generation"),
 ];
 
 impl Config {
@@ -390,7 +435,7 @@ impl Config {
                 bad_env("PAINCHAIN_TOKEN_CACHE_TTL", "a duration such as 30s", &v)
             })?;
         }
-        let sizes: [(&str, &mut usize); 5] = [
+        let sizes: [(&str, &mut usize); 9] = [
             ("PAINCHAIN_MAX_BODY_BYTES", &mut self.limits.max_body_bytes),
             (
                 "PAINCHAIN_MAX_BATCH_BODY_BYTES",
@@ -405,6 +450,22 @@ impl Config {
                 "PAINCHAIN_MAX_TITLE_BYTES",
                 &mut self.limits.max_title_bytes,
             ),
+            (
+                "PAINCHAIN_MAX_CONNECTIONS",
+                &mut self.limits.max_connections,
+            ),
+            (
+                "PAINCHAIN_MAX_CONCURRENT_REQUESTS",
+                &mut self.limits.max_concurrent_requests,
+            ),
+            (
+                "PAINCHAIN_LARGE_BODY_BYTES",
+                &mut self.limits.large_body_bytes,
+            ),
+            (
+                "PAINCHAIN_MAX_LARGE_BODIES",
+                &mut self.limits.max_large_bodies,
+            ),
         ];
         for (key, slot) in sizes {
             if let Some(v) = get(key) {
@@ -413,6 +474,27 @@ impl Config {
                     .parse()
                     .map_err(|_| bad_env(key, "a whole number", &v))?;
             }
+        }
+        for (key, slot) in [
+            (
+                "PAINCHAIN_HEADER_READ_TIMEOUT",
+                &mut self.limits.header_read_timeout,
+            ),
+            (
+                "PAINCHAIN_BODY_READ_TIMEOUT",
+                &mut self.limits.body_read_timeout,
+            ),
+        ] {
+            if let Some(v) = get(key) {
+                *slot =
+                    parse_duration(&v).ok_or_else(|| bad_env(key, "a duration such as 10s", &v))?;
+            }
+        }
+        if let Some(v) = get("PAINCHAIN_CONFIG_GENERATION") {
+            self.config_generation = v
+                .trim()
+                .parse()
+                .map_err(|_| bad_env("PAINCHAIN_CONFIG_GENERATION", "a whole number", &v))?;
         }
         if let Some(v) = get("PAINCHAIN_STREAM_BUFFER") {
             self.stream_buffer = v
@@ -530,10 +612,22 @@ impl Config {
             ("limits.max_batch_items", l.max_batch_items),
             ("limits.max_data_bytes", l.max_data_bytes),
             ("limits.max_title_bytes", l.max_title_bytes),
+            ("limits.max_connections", l.max_connections),
+            ("limits.max_concurrent_requests", l.max_concurrent_requests),
+            ("limits.large_body_bytes", l.large_body_bytes),
+            ("limits.max_large_bodies", l.max_large_bodies),
             ("stream_buffer", self.stream_buffer),
         ] {
             if v == 0 {
                 return Err(ConfigError::new(key, "must be greater than 0"));
+            }
+        }
+        for (key, d) in [
+            ("limits.header_read_timeout", l.header_read_timeout),
+            ("limits.body_read_timeout", l.body_read_timeout),
+        ] {
+            if d.is_zero() {
+                return Err(ConfigError::new(key, "must be at least 1s"));
             }
         }
         if let Some(d) = self.retention.0 {

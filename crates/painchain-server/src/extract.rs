@@ -37,13 +37,43 @@ async fn json_bytes<S: Send + Sync>(req: Request, state: &S) -> Result<Bytes, Ap
     Bytes::from_request(req, state).await.map_err(|rej| {
         if rej.status() == StatusCode::PAYLOAD_TOO_LARGE {
             ApiError::PayloadTooLarge("the request body is larger than the limit".into())
+        } else if timed_out(&rej) {
+            ApiError::bad_request(
+                "body_timeout",
+                "the request body stopped arriving (limits.body_read_timeout)",
+            )
         } else {
             ApiError::bad_request("invalid_body", rej.body_text())
         }
     })
 }
 
-fn malformed(e: serde_json::Error) -> ApiError {
+/// The body read timeout of [`crate::load`] fired.
+fn timed_out(e: &(dyn std::error::Error + 'static)) -> bool {
+    let mut cur = Some(e);
+    while let Some(e) = cur {
+        if e.is::<tower_http::timeout::TimeoutError>() {
+            return true;
+        }
+        cur = e.source();
+    }
+    false
+}
+
+/// The raw JSON body (content type and size checked), for handlers that
+/// parse it piece by piece (batches: one item at a time, so a big batch is
+/// never held as one `Value` tree).
+pub struct JsonBytes(pub Bytes);
+
+impl<S: Send + Sync> FromRequest<S> for JsonBytes {
+    type Rejection = ApiError;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, ApiError> {
+        json_bytes(req, state).await.map(JsonBytes)
+    }
+}
+
+pub(crate) fn malformed(e: serde_json::Error) -> ApiError {
     ApiError::BadRequest {
         code: "malformed_json",
         message: format!("the body is not valid JSON: {e}"),

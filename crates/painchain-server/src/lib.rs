@@ -7,14 +7,9 @@
 //! The binary (`painchain serve`) assembles a [`config::Config`], opens the
 //! store with [`store::open_store`] and calls [`serve`].
 
-use std::{
-    future::{Future, IntoFuture},
-    io,
-    sync::Arc,
-    time::Duration,
-};
+use std::{future::Future, io, sync::Arc, time::Duration};
 
-use axum::{extract::DefaultBodyLimit, routing::any, Router};
+use axum::{extract::DefaultBodyLimit, middleware, routing::any, Router};
 use painchain_store::Store;
 use tokio::{net::TcpListener, sync::watch};
 use tower_http::trace::{DefaultMakeSpan, DefaultOnResponse, TraceLayer};
@@ -26,6 +21,8 @@ pub mod config;
 pub mod edge;
 pub mod error;
 pub mod extract;
+pub mod listen;
+pub mod load;
 pub mod openapi;
 pub mod query;
 pub mod retention;
@@ -44,6 +41,7 @@ pub const SHUTDOWN_GRACE: Duration = Duration::from_secs(30);
 /// The whole HTTP application for a state.
 pub fn app(state: AppState) -> Router {
     let max_body = state.config.limits.max_body_bytes;
+    let load = load::Load::new(&state.config.limits);
     Router::new()
         .merge(api::router(&state))
         .merge(openapi::router())
@@ -61,6 +59,10 @@ pub fn app(state: AppState) -> Router {
                 .make_span_with(DefaultMakeSpan::new().level(Level::DEBUG))
                 .on_response(DefaultOnResponse::new().level(Level::DEBUG)),
         )
+        // Outermost: a shed request costs no more than this check.
+        .layer(middleware::from_fn(move |req, next| {
+            load.clone().handle(req, next)
+        }))
         .with_state(state)
 }
 
@@ -86,7 +88,8 @@ pub fn log_startup(config: &Config, backend: &str) {
 
 /// Serves until `shutdown` resolves; then stops accepting, ends live
 /// streams, lets in-flight requests finish (up to [`SHUTDOWN_GRACE`]) and
-/// closes the store.
+/// closes the store. A half-sent request delays that by at most the header
+/// or body read timeout.
 pub async fn serve(
     listener: TcpListener,
     store: Arc<dyn Store>,
@@ -101,6 +104,10 @@ pub async fn serve(
     let retention = retention::spawn(state.clone());
     // Before serving: a stream opened from now on sees other replicas' events.
     let remote = api::stream::spawn_remote(state.clone()).await;
+    let limits = listen::ListenLimits {
+        max_connections: state.config.limits.max_connections,
+        header_read_timeout: state.config.limits.header_read_timeout,
+    };
     let app = app(state);
 
     let signal = async move {
@@ -108,20 +115,17 @@ pub async fn serve(
         tracing::info!("shutting down: finishing in-flight requests");
         let _ = signal_tx.send(true);
     };
-    // Connect info: the integrations API tells loopback callers apart (who
-    // may see secrets when auth is off).
-    let server = axum::serve(
-        listener,
-        app.into_make_service_with_connect_info::<std::net::SocketAddr>(),
-    )
-    .with_graceful_shutdown(signal);
+    tokio::spawn(signal);
+    // Connect info (set by the accept loop): the integrations API tells
+    // loopback callers apart (who may see secrets when auth is off).
+    let server = listen::run(listener, app, limits, rx.clone());
     let mut down = rx;
     let deadline = async move {
         let _ = down.wait_for(|d| *d).await;
         tokio::time::sleep(SHUTDOWN_GRACE).await;
     };
     let result = tokio::select! {
-        r = server.into_future() => r,
+        r = server => r,
         _ = deadline => {
             tracing::warn!("in-flight requests did not finish within {SHUTDOWN_GRACE:?}; stopping");
             Ok(())

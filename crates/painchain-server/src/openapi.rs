@@ -48,6 +48,7 @@ use crate::{api, state::AppState};
         api::integrations::types::logo,
         api::integrations::crud::list,
         api::integrations::crud::create,
+        api::integrations::declared::put_declared,
         api::integrations::crud::get_one,
         api::integrations::crud::update,
         api::integrations::crud::patch,

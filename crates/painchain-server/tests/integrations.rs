@@ -619,14 +619,26 @@ async fn config_managed_integrations_refuse_edits(b: Backend) {
         enabled: true,
         tenant: None,
     };
-    let ids = declared::apply(&*h.s.store, &sbox, std::slice::from_ref(&d))
-        .await
-        .unwrap();
+    let ids = declared::apply(
+        &*h.s.store,
+        &sbox,
+        std::slice::from_ref(&d),
+        0,
+        (None, None, true),
+    )
+    .await
+    .unwrap();
     // Applying again updates the same row.
     assert_eq!(
-        declared::apply(&*h.s.store, &sbox, std::slice::from_ref(&d))
-            .await
-            .unwrap(),
+        declared::apply(
+            &*h.s.store,
+            &sbox,
+            std::slice::from_ref(&d),
+            0,
+            (None, None, true)
+        )
+        .await
+        .unwrap(),
         ids
     );
     let id = &ids[0];
@@ -672,12 +684,14 @@ async fn config_managed_integrations_refuse_edits(b: Backend) {
     // A bad declared config names the entry and the path.
     let mut bad = d.clone();
     bad.config = json!({"name": "from-yaml", "tags": []});
-    let err = declared::apply(&*h.s.store, &sbox, &[bad])
+    let err = declared::apply(&*h.s.store, &sbox, &[bad], 0, (None, None, true))
         .await
         .unwrap_err();
     assert!(err.contains("from-yaml") && err.contains("token"), "{err}");
     // Removed from the file: deleted.
-    declared::apply(&*h.s.store, &sbox, &[]).await.unwrap();
+    declared::apply(&*h.s.store, &sbox, &[], 0, (None, None, true))
+        .await
+        .unwrap();
     assert_eq!(
         h.get(&format!("/api/integrations/{id}"), &[]).await.0,
         StatusCode::NOT_FOUND

@@ -229,7 +229,8 @@ macro_rules! admin_queries {
             codec::nanos,
             common::TOUCH_INTERVAL,
             requests::{self, ConnectorRequest},
-            ConnectorType, IntegrationStatus, NewToken, Result, StoreError,
+            ConnectorType, DeclaredApply, DeclaredOutcome, IntegrationEdit, IntegrationStatus,
+            NewToken, Result, StoreError,
         };
 
         type Conn = <$db as sqlx::Database>::Connection;
@@ -478,21 +479,25 @@ macro_rules! admin_queries {
         // ---- integrations ----
 
         async fn replace_integration_tags(c: &mut Conn, i: &Integration) -> Result<()> {
+            replace_tags(c, &i.tenant_id, &i.id, &i.config).await
+        }
+
+        async fn replace_tags(c: &mut Conn, tenant: &str, id: &str, config: &Value) -> Result<()> {
             sqlx::query(
                 "DELETE FROM integration_tags WHERE integration_id = $1 AND tenant_id = $2",
             )
-            .bind(&i.id)
-            .bind(&i.tenant_id)
+            .bind(id)
+            .bind(tenant)
             .execute(&mut *c)
             .await?;
-            for tag in config_tags(&i.config) {
+            for tag in config_tags(config) {
                 sqlx::query(
                     "INSERT INTO integration_tags (tenant_id, tag, integration_id) \
                      VALUES ($1, $2, $3) ON CONFLICT DO NOTHING",
                 )
-                .bind(&i.tenant_id)
+                .bind(tenant)
                 .bind(tag)
-                .bind(&i.id)
+                .bind(id)
                 .execute(&mut *c)
                 .await?;
             }
@@ -546,6 +551,220 @@ macro_rules! admin_queries {
                 return Err(StoreError::NotFound);
             }
             replace_integration_tags(c, i).await
+        }
+
+        /// Changes only the fields `edit` sets, in one statement, and moves
+        /// `updated_at` strictly forward: it is the row's version. With
+        /// `if_version`, the row must still have that `updated_at`
+        /// (optimistic concurrency): a lost race is `Conflict`, never a
+        /// silent overwrite. In the caller's transaction.
+        pub(crate) async fn edit_integration(
+            c: &mut Conn,
+            tenant: &str,
+            id: &str,
+            edit: &IntegrationEdit,
+            if_version: Option<DateTime<Utc>>,
+        ) -> Result<Integration> {
+            let sql = format!(
+                "UPDATE integrations SET name = COALESCE($1, name), \
+                 config = COALESCE($2, config), enabled = COALESCE($3, enabled), \
+                 updated_at = CASE WHEN updated_at >= $4 THEN updated_at + 1 ELSE $4 END \
+                 WHERE tenant_id = $5 AND id = $6 AND ($7 IS NULL OR updated_at = $7) \
+                 RETURNING {INTEGRATION_COLUMNS}"
+            );
+            let row: Option<IntegrationRow> = sqlx::query_as(&sql)
+                .bind(&edit.name)
+                .bind(&edit.config)
+                .bind(edit.enabled)
+                .bind(nanos(Utc::now()))
+                .bind(tenant)
+                .bind(id)
+                .bind(if_version.map(nanos))
+                .fetch_optional(&mut *c)
+                .await?;
+            let Some(i) = row.map(|r| integrations(vec![r]).remove(0)) else {
+                let exists: Option<String> = sqlx::query_scalar(
+                    "SELECT id FROM integrations WHERE tenant_id = $1 AND id = $2",
+                )
+                .bind(tenant)
+                .bind(id)
+                .fetch_optional(&mut *c)
+                .await?;
+                return Err(match exists {
+                    Some(_) => StoreError::Conflict(format!(
+                        "integration {id} was changed by someone else since you loaded it \
+                         (If-Match no longer matches): reload it and apply your change again"
+                    )),
+                    None => StoreError::NotFound,
+                });
+            };
+            if edit.config.is_some() {
+                replace_integration_tags(c, &i).await?;
+            }
+            Ok(i)
+        }
+
+        /// See `Store::apply_declared`; the caller holds the transaction
+        /// and, on PostgreSQL, the advisory lock.
+        pub(crate) async fn apply_declared(
+            c: &mut Conn,
+            a: &DeclaredApply<'_>,
+        ) -> Result<DeclaredOutcome> {
+            let now = nanos(Utc::now());
+            let mut out = DeclaredOutcome::default();
+            // A newer config was applied already (an old replica restarting
+            // mid-rollout): this one changes nothing at all.
+            let newest: Option<i64> = sqlx::query_scalar(
+                "SELECT MAX(COALESCE(config_generation, 0)) FROM integrations \
+                 WHERE managed_by = $3 AND ($1 IS NULL OR tenant_id = $1) \
+                 AND ($2 IS NULL OR type = $2)",
+            )
+            .bind(a.scope_tenant)
+            .bind(a.scope_type)
+            .bind(a.managed_by)
+            .fetch_one(&mut *c)
+            .await?;
+            if newest.is_some_and(|g| g > a.generation) {
+                out.stale = true;
+                return Ok(out);
+            }
+            for d in a.rows {
+                // A managed row of that name first; else a hand-made one is
+                // taken over (as before the unique index).
+                let found: Option<(String, Option<String>, i64)> = sqlx::query_as(
+                    "SELECT id, managed_by, COALESCE(config_generation, 0) FROM integrations \
+                     WHERE tenant_id = $1 AND type = $2 AND name = $3 \
+                     ORDER BY CASE WHEN managed_by IS NOT NULL THEN 0 ELSE 1 END, \
+                     registered_at, id LIMIT 1",
+                )
+                .bind(&d.tenant_id)
+                .bind(&d.integration_type)
+                .bind(&d.name)
+                .fetch_optional(&mut *c)
+                .await?;
+                let id = match found {
+                    Some((id, Some(m), gen)) if m == a.managed_by && gen > a.generation => {
+                        out.newer.push(id.clone());
+                        id
+                    }
+                    Some((id, _, _)) => {
+                        let config = (a.seal)(d, &id);
+                        sqlx::query(
+                            "UPDATE integrations SET config = $1, enabled = $2, \
+                             managed_by = $7, config_generation = $3, \
+                             updated_at = CASE WHEN updated_at >= $4 THEN updated_at + 1 ELSE $4 END \
+                             WHERE tenant_id = $5 AND id = $6",
+                        )
+                        .bind(&config)
+                        .bind(d.enabled)
+                        .bind(a.generation)
+                        .bind(now)
+                        .bind(&d.tenant_id)
+                        .bind(&id)
+                        .bind(a.managed_by)
+                        .execute(&mut *c)
+                        .await?;
+                        replace_tags(c, &d.tenant_id, &id, &config).await?;
+                        id
+                    }
+                    None => {
+                        let id = painchain_core::new_id();
+                        let config = (a.seal)(d, &id);
+                        let sql = format!(
+                            "INSERT INTO integrations ({INTEGRATION_COLUMNS}, config_generation) \
+                             VALUES ($1, $2, $3, $4, $5, 'active', $6, $9, NULL, $7, $7, $8)"
+                        );
+                        sqlx::query(&sql)
+                            .bind(&id)
+                            .bind(&d.tenant_id)
+                            .bind(&d.integration_type)
+                            .bind(&d.name)
+                            .bind(&config)
+                            .bind(d.enabled)
+                            .bind(now)
+                            .bind(a.generation)
+                            .bind(a.managed_by)
+                            .execute(&mut *c)
+                            .await
+                            .map_err(|e| integration_conflict(e, &id))?;
+                        replace_tags(c, &d.tenant_id, &id, &config).await?;
+                        out.created.push(id.clone());
+                        id
+                    }
+                };
+                out.ids.push(id);
+            }
+            if !a.prune {
+                return Ok(out);
+            }
+            let managed: Vec<(String, String, String, i64)> = sqlx::query_as(
+                "SELECT tenant_id, id, name, COALESCE(config_generation, 0) FROM integrations \
+                 WHERE managed_by = $3 AND ($1 IS NULL OR tenant_id = $1) \
+                 AND ($2 IS NULL OR type = $2)",
+            )
+            .bind(a.scope_tenant)
+            .bind(a.scope_type)
+            .bind(a.managed_by)
+            .fetch_all(&mut *c)
+            .await?;
+            for (tenant, id, name, gen) in managed {
+                if out.ids.contains(&id) {
+                    continue;
+                }
+                if gen > a.generation {
+                    out.newer.push(id);
+                    continue;
+                }
+                delete_integration(c, &tenant, &id).await?;
+                out.deleted.push((tenant, id, name));
+            }
+            Ok(out)
+        }
+
+        /// A connector's `{lastSync}`: moves forward only, touches nothing
+        /// else (not the version: it is no edit). `false`: no such row.
+        pub(crate) async fn advance_integration_sync<'e>(
+            db: impl Executor<'e, Database = $db>,
+            tenant: &str,
+            id: &str,
+            at: DateTime<Utc>,
+        ) -> Result<bool> {
+            let res = sqlx::query(
+                "UPDATE integrations SET last_sync = CASE \
+                 WHEN last_sync IS NULL OR last_sync < $1 THEN $1 ELSE last_sync END \
+                 WHERE tenant_id = $2 AND id = $3",
+            )
+            .bind(nanos(at))
+            .bind(tenant)
+            .bind(id)
+            .execute(db)
+            .await?;
+            Ok(res.rows_affected() > 0)
+        }
+
+        /// A sync seen by the server itself (an accepted webhook delivery):
+        /// only `last_sync_at` moves (forward); the state, error and report
+        /// time stay the connector's. A row nobody reported on yet is `ok`.
+        pub(crate) async fn record_status_sync<'e>(
+            db: impl Executor<'e, Database = $db>,
+            tenant: &str,
+            integration_id: &str,
+            at: DateTime<Utc>,
+        ) -> Result<()> {
+            sqlx::query(
+                "INSERT INTO integration_status (tenant_id, integration_id, state, last_sync_at) \
+                 VALUES ($1, $2, 'ok', $3) \
+                 ON CONFLICT (tenant_id, integration_id) DO UPDATE SET last_sync_at = CASE \
+                 WHEN integration_status.last_sync_at IS NULL \
+                 OR integration_status.last_sync_at < excluded.last_sync_at \
+                 THEN excluded.last_sync_at ELSE integration_status.last_sync_at END",
+            )
+            .bind(tenant)
+            .bind(integration_id)
+            .bind(nanos(at))
+            .execute(db)
+            .await?;
+            Ok(())
         }
 
         pub(crate) async fn list_integrations<'e>(
@@ -655,7 +874,12 @@ macro_rules! admin_queries {
                  last_error, events_collected, details, reported_at) \
                  VALUES ($1, $2, $3, $4, $5, $6, $7, $8) \
                  ON CONFLICT (tenant_id, integration_id) DO UPDATE SET state = excluded.state, \
-                 last_sync_at = excluded.last_sync_at, last_error = excluded.last_error, \
+                 last_sync_at = CASE WHEN integration_status.last_sync_at IS NULL \
+                 OR integration_status.last_sync_at < excluded.last_sync_at \
+                 OR excluded.last_sync_at IS NULL \
+                 THEN COALESCE(excluded.last_sync_at, integration_status.last_sync_at) \
+                 ELSE integration_status.last_sync_at END, \
+                 last_error = excluded.last_error, \
                  events_collected = excluded.events_collected, details = excluded.details, \
                  reported_at = excluded.reported_at",
             )

@@ -161,6 +161,39 @@ pub trait Store: Send + Sync + 'static {
     /// `config` is stored as given (the server encrypts secrets before).
     async fn create_integration(&self, i: &Integration) -> Result<()>;
     async fn update_integration(&self, i: &Integration) -> Result<()>;
+    /// Changes only the fields `edit` sets and returns the row. Its
+    /// `updated_at` is its version: it moves strictly forward on every edit,
+    /// and with `if_version` the edit applies only if the row still has
+    /// that version (`Conflict` otherwise). `NotFound` when missing.
+    async fn edit_integration(
+        &self,
+        tenant: &str,
+        id: &str,
+        edit: &IntegrationEdit,
+        if_version: Option<DateTime<Utc>>,
+    ) -> Result<Integration>;
+    /// Config as code, in one transaction (under an advisory lock on
+    /// PostgreSQL, SQLite's writer lock): upserts each row by `(tenant,
+    /// type, name)` as `managedBy: config` (an existing row keeps its id and
+    /// cursor), then deletes the config-managed rows of the scope that are
+    /// no longer declared. Rows last declared by a newer generation are
+    /// left alone, so an old replica restarting mid-rollout undoes nothing.
+    async fn apply_declared(&self, apply: &DeclaredApply<'_>) -> Result<DeclaredOutcome>;
+    /// `last_sync = MAX(last_sync, at)`, nothing else; `false` when missing.
+    async fn advance_integration_sync(
+        &self,
+        tenant: &str,
+        id: &str,
+        at: DateTime<Utc>,
+    ) -> Result<bool>;
+    /// A sync the server saw itself (webhook): the status's `lastSyncAt`
+    /// moves forward to `at`; state and error stay what the connector said.
+    async fn record_integration_sync(
+        &self,
+        tenant: &str,
+        integration_id: &str,
+        at: DateTime<Utc>,
+    ) -> Result<()>;
     async fn get_integration(&self, tenant: &str, id: &str) -> Result<Option<Integration>>;
     /// Looks an integration up by id alone (ids are unique across tenants),
     /// for callers that learn the tenant from the row: webhook deliveries,
@@ -189,6 +222,8 @@ pub trait Store: Send + Sync + 'static {
         tenant: &str,
         integration_id: &str,
     ) -> Result<Option<IntegrationStatus>>;
+    /// Replaces the connector's report, except that `last_sync_at` never
+    /// moves backwards (a webhook may have seen a later sync).
     async fn put_integration_status(
         &self,
         tenant: &str,

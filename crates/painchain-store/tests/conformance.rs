@@ -12,8 +12,8 @@ use painchain_core::{
 };
 use painchain_store::{
     testing::{PgTestDb, TempSqlite},
-    ConnectorRequest, ConnectorType, InsertOutcome, IntegrationStatus, NewToken, PgStore,
-    RequestKind, SqliteStore, Store, StoreError,
+    ConnectorRequest, ConnectorType, DeclaredApply, DeclaredRow, InsertOutcome, IntegrationEdit,
+    IntegrationStatus, NewToken, PgStore, RequestKind, SqliteStore, Store, StoreError,
 };
 use serde_json::json;
 
@@ -83,6 +83,10 @@ macro_rules! conformance {
 }
 
 conformance!(
+    integration_edits_are_narrow_and_versioned,
+    sync_times_only_move_forward,
+    declared_integrations_upsert_and_prune,
+    declared_integrations_two_instances_at_once,
     round_trip_keeps_every_field,
     missing_and_foreign_events_are_none,
     dedup_by_tenant_integration_and_external_id,
@@ -1944,4 +1948,281 @@ async fn connector_requests_are_claimed_once_and_answered(ctx: &Ctx) {
         .unwrap()
         .is_none());
     assert!(s.get_connector_request(T, "old").await.unwrap().is_some());
+}
+
+// ---------------------------------------------------------------- lost updates
+
+async fn integration_edits_are_narrow_and_versioned(ctx: &Ctx) {
+    let s = &*ctx.store;
+    let i = integration("t1", "i1", "github", json!(["a"]));
+    s.create_integration(&i).await.unwrap();
+    // Two edits of different fields: neither undoes the other.
+    let v0 = i.updated_at;
+    let a = s
+        .edit_integration(
+            "t1",
+            "i1",
+            &IntegrationEdit {
+                enabled: Some(false),
+                ..Default::default()
+            },
+            None,
+        )
+        .await
+        .unwrap();
+    let b = s
+        .edit_integration(
+            "t1",
+            "i1",
+            &IntegrationEdit {
+                name: Some("renamed".into()),
+                ..Default::default()
+            },
+            None,
+        )
+        .await
+        .unwrap();
+    assert!(!b.enabled, "the toggle survived the rename");
+    assert_eq!(b.name, "renamed");
+    assert!(
+        a.updated_at > v0 && b.updated_at > a.updated_at,
+        "the version moves forward"
+    );
+    // A stale version is a conflict and changes nothing.
+    let e = s
+        .edit_integration(
+            "t1",
+            "i1",
+            &IntegrationEdit {
+                enabled: Some(true),
+                ..Default::default()
+            },
+            Some(a.updated_at),
+        )
+        .await
+        .unwrap_err();
+    assert!(matches!(e, StoreError::Conflict(_)), "{e:?}");
+    let now = s.get_integration("t1", "i1").await.unwrap().unwrap();
+    assert!(!now.enabled);
+    // The current version applies; the config edit moves the tags.
+    let c = s
+        .edit_integration(
+            "t1",
+            "i1",
+            &IntegrationEdit {
+                config: Some(json!({"name": "i1", "tags": ["b"]})),
+                ..Default::default()
+            },
+            Some(b.updated_at),
+        )
+        .await
+        .unwrap();
+    assert_eq!(c.config["tags"], json!(["b"]));
+    // Concurrent edits with one version: exactly one wins.
+    let v = c.updated_at;
+    let ex = IntegrationEdit {
+        name: Some("x".into()),
+        ..Default::default()
+    };
+    let ey = IntegrationEdit {
+        name: Some("y".into()),
+        ..Default::default()
+    };
+    let (x, y) = tokio::join!(
+        s.edit_integration("t1", "i1", &ex, Some(v)),
+        s.edit_integration("t1", "i1", &ey, Some(v)),
+    );
+    assert_eq!(
+        [x.is_ok(), y.is_ok()].iter().filter(|ok| **ok).count(),
+        1,
+        "{x:?} {y:?}"
+    );
+    // Missing and foreign rows are NotFound, not Conflict.
+    for (t, id) in [("t1", "nope"), ("t2", "i1")] {
+        let e = s
+            .edit_integration(
+                t,
+                id,
+                &IntegrationEdit {
+                    enabled: Some(true),
+                    ..Default::default()
+                },
+                Some(v),
+            )
+            .await
+            .unwrap_err();
+        assert!(matches!(e, StoreError::NotFound), "{e:?}");
+    }
+}
+
+async fn sync_times_only_move_forward(ctx: &Ctx) {
+    let s = &*ctx.store;
+    s.create_integration(&integration("t1", "i1", "github", json!([])))
+        .await
+        .unwrap();
+    let (early, late) = (at(100), at(200));
+    // Integration row: forward only, and the version stays.
+    assert!(s.advance_integration_sync("t1", "i1", late).await.unwrap());
+    assert!(s.advance_integration_sync("t1", "i1", early).await.unwrap());
+    let i = s.get_integration("t1", "i1").await.unwrap().unwrap();
+    assert_eq!(i.last_sync, Some(late));
+    assert_eq!(i.updated_at, at(0), "a sync is no edit");
+    assert!(!s.advance_integration_sync("t2", "i1", late).await.unwrap());
+    // Status: the webhook's sync, then a connector's older report.
+    s.record_integration_sync("t1", "i1", late).await.unwrap();
+    let report = IntegrationStatus {
+        state: "error".into(),
+        last_sync_at: Some(early),
+        last_error: Some("boom".into()),
+        events_collected: Some(1),
+        details: json!({"k": 1}),
+        reported_at: Some(late),
+    };
+    s.put_integration_status("t1", "i1", &report).await.unwrap();
+    let st = s.get_integration_status("t1", "i1").await.unwrap().unwrap();
+    assert_eq!(st.last_sync_at, Some(late));
+    assert_eq!(st.last_error.as_deref(), Some("boom"));
+    // Another webhook sync keeps the connector's error and state.
+    s.record_integration_sync("t1", "i1", at(300))
+        .await
+        .unwrap();
+    let st = s.get_integration_status("t1", "i1").await.unwrap().unwrap();
+    assert_eq!(
+        (st.state.as_str(), st.last_error.as_deref()),
+        ("error", Some("boom"))
+    );
+    assert_eq!(st.last_sync_at, Some(at(300)));
+    assert_eq!(st.details, json!({"k": 1}));
+    // A webhook on a row nobody reported on: `ok`.
+    s.create_integration(&integration("t1", "i2", "github", json!([])))
+        .await
+        .unwrap();
+    s.record_integration_sync("t1", "i2", late).await.unwrap();
+    let st = s.get_integration_status("t1", "i2").await.unwrap().unwrap();
+    assert_eq!((st.state.as_str(), st.last_sync_at), ("ok", Some(late)));
+}
+
+fn declared(tenant: &str, name: &str) -> DeclaredRow {
+    DeclaredRow {
+        tenant_id: tenant.into(),
+        integration_type: "github".into(),
+        name: name.into(),
+        config: json!({"name": name, "tags": ["x"]}),
+        enabled: true,
+    }
+}
+
+async fn apply(
+    s: &dyn Store,
+    rows: &[DeclaredRow],
+    generation: i64,
+) -> painchain_store::DeclaredOutcome {
+    let seal = |r: &DeclaredRow, _id: &str| r.config.clone();
+    s.apply_declared(&DeclaredApply {
+        managed_by: "config",
+        prune: true,
+        scope_tenant: None,
+        scope_type: None,
+        generation,
+        rows,
+        seal: &seal,
+    })
+    .await
+    .unwrap()
+}
+
+async fn declared_integrations_upsert_and_prune(ctx: &Ctx) {
+    let s = &*ctx.store;
+    let v1 = [declared("t1", "a"), declared("t1", "b")];
+    let first = apply(s, &v1, 1).await;
+    assert_eq!(first.created.len(), 2);
+    s.put_cursor("t1", &first.ids[0], &json!({"page": 7}))
+        .await
+        .unwrap();
+    // Same config again: same rows, cursor kept.
+    let again = apply(s, &v1, 1).await;
+    assert_eq!(again.ids, first.ids);
+    assert!(again.created.is_empty() && again.deleted.is_empty());
+    assert_eq!(
+        s.get_cursor("t1", &first.ids[0]).await.unwrap(),
+        Some(json!({"page": 7}))
+    );
+    // Generation 2 drops `b` and adds `c`.
+    let v2 = [declared("t1", "a"), declared("t1", "c")];
+    let second = apply(s, &v2, 2).await;
+    assert_eq!(second.ids[0], first.ids[0]);
+    assert_eq!(second.deleted.len(), 1);
+    assert_eq!(second.deleted[0].2, "b");
+    // An old replica restarting with generation 1 changes nothing: it
+    // neither deletes `c` nor rewrites `a` nor brings `b` back.
+    let old = apply(s, &v1, 1).await;
+    assert!(old.stale, "{old:?}");
+    assert!(old.deleted.is_empty() && old.created.is_empty(), "{old:?}");
+    let names: Vec<String> = s
+        .list_integrations(Some("t1"), None)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|i| i.name)
+        .collect();
+    assert!(names.contains(&"c".to_string()), "{names:?}");
+    assert!(!names.contains(&"b".to_string()), "{names:?}");
+    assert_eq!(
+        s.get_cursor("t1", &first.ids[0]).await.unwrap(),
+        Some(json!({"page": 7}))
+    );
+    // Pruning is scoped.
+    let scoped = s
+        .apply_declared(&DeclaredApply {
+            managed_by: "config",
+            prune: true,
+            scope_tenant: Some("t2"),
+            scope_type: Some("github"),
+            generation: 3,
+            rows: &[],
+            seal: &|r: &DeclaredRow, _: &str| r.config.clone(),
+        })
+        .await
+        .unwrap();
+    assert!(scoped.deleted.is_empty());
+    assert!(s
+        .get_integration("t1", &first.ids[0])
+        .await
+        .unwrap()
+        .is_some());
+}
+
+/// Two processes applying the same config at once (two replicas starting
+/// together): one row per name, the cursors kept.
+async fn declared_integrations_two_instances_at_once(ctx: &Ctx) {
+    let other = ctx.open_again().await;
+    let s = ctx.store.clone();
+    let rows: Vec<DeclaredRow> = (0..8).map(|k| declared("t1", &format!("n{k}"))).collect();
+    let first = apply(&*s, &rows, 0).await;
+    for id in &first.ids {
+        s.put_cursor("t1", id, &json!({"at": id})).await.unwrap();
+    }
+    for _ in 0..5 {
+        let (a, b) = tokio::join!(apply(&*s, &rows, 0), apply(&*other, &rows, 0));
+        assert_eq!(a.ids, first.ids);
+        assert_eq!(b.ids, first.ids);
+        assert!(a.deleted.is_empty() && b.deleted.is_empty());
+    }
+    let list = s.list_integrations(Some("t1"), None).await.unwrap();
+    assert_eq!(list.len(), 8, "one row per declared name");
+    for id in &first.ids {
+        assert_eq!(
+            s.get_cursor("t1", id).await.unwrap(),
+            Some(json!({"at": id}))
+        );
+    }
+    // A fresh database where both create at once: still one row per name.
+    let more: Vec<DeclaredRow> = (0..8).map(|k| declared("t9", &format!("m{k}"))).collect();
+    let (a, b) = tokio::join!(apply(&*s, &more, 0), apply(&*other, &more, 0));
+    assert_eq!(a.ids, b.ids);
+    assert_eq!(
+        s.list_integrations(Some("t9"), None).await.unwrap().len(),
+        8
+    );
+    other.close().await;
 }

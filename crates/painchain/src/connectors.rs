@@ -264,11 +264,11 @@ pub async fn run_standalone(ty: &str, args: Vec<String>) -> Result<std::process:
                 ),
             }
         }
-        for d in &declared {
-            let id = client
-                .apply_declared(d)
-                .await
-                .with_context(|| format!("cannot create or update integration `{}`", d.name))?;
+        let ids = client
+            .apply_declared_all(&declared)
+            .await
+            .context("cannot apply the declared integrations")?;
+        for (d, id) in declared.iter().zip(ids) {
             tracing::info!(integration = %id, name = %d.name, "declared integration applied");
         }
     }
@@ -431,9 +431,15 @@ pub async fn start(
             .secrets
             .as_ref()
             .map_err(|e| anyhow::anyhow!("{e}"))?;
-        declared::apply(&*store, sbox, &declared)
-            .await
-            .map_err(|e| ConfigError::new(format!("integrations ({})", path.display()), e))?;
+        declared::apply(
+            &*store,
+            sbox,
+            &declared,
+            config.config_generation,
+            (None, None, true),
+        )
+        .await
+        .map_err(|e| ConfigError::new(format!("integrations ({})", path.display()), e))?;
     }
     let (stop, rx) = watch::channel(false);
     let mut tasks = Vec::new();

@@ -17,10 +17,12 @@ use serde_json::Value;
 use utoipa::ToSchema;
 
 use super::integrations::unknown_integration;
+
+mod batch;
 use crate::{
     auth::{Ingest, Read},
     error::{ApiError, ApiResult, ErrorBody, ErrorDetail},
-    extract::{ApiJson, ApiQuery, JsonValue},
+    extract::{ApiQuery, JsonBytes, JsonValue},
     query::{next_page_query, EventParams},
     state::AppState,
 };
@@ -147,18 +149,12 @@ pub struct BatchItem {
 pub async fn create_batch(
     State(state): State<AppState>,
     Ingest(caller): Ingest,
-    JsonValue(body): JsonValue,
+    JsonBytes(body): JsonBytes,
 ) -> ApiResult<Json<BatchResult>> {
-    let Value::Array(items) = body else {
-        return Err(ApiError::BadRequest {
-            code: "invalid_type",
-            message: "the batch body must be a JSON array of events".into(),
-            field: Some("body".into()),
-        });
-    };
-    store_batch(&state, caller.tenant(), items, "", None)
-        .await
-        .map(Json)
+    let mut batch = Batch::new(&state, "");
+    batch::parse_array(&body, &mut |i, item| batch.push(i, item))?;
+    drop(body);
+    batch.store(&state, caller.tenant(), None).await.map(Json)
 }
 
 /// Events of one integration and the cursor they lead to.
@@ -192,43 +188,52 @@ pub async fn create_integration_batch(
     State(state): State<AppState>,
     Ingest(caller): Ingest,
     Path(id): Path<String>,
-    ApiJson(body): ApiJson<IntegrationBatch>,
+    JsonBytes(body): JsonBytes,
 ) -> ApiResult<Json<BatchResult>> {
     super::integrations::check_integration(&state, caller.tenant(), &id).await?;
-    let cursor = body.cursor.map(|c| (id.as_str(), c));
-    store_batch(&state, caller.tenant(), body.events, &id, cursor)
-        .await
-        .map(Json)
+    let mut batch = Batch::new(&state, &id);
+    let cursor = batch::parse_integration_batch(&body, &mut |i, item| batch.push(i, item))?;
+    drop(body);
+    let cursor = cursor.map(|c| (id.as_str(), c));
+    batch.store(&state, caller.tenant(), cursor).await.map(Json)
 }
 
-/// Validates each item, stores the valid ones (with `cursor`, if any) in
-/// one transaction and reports per item. A non-empty `integration` is the
-/// integration every item belongs to.
-async fn store_batch(
-    state: &AppState,
-    tenant: &str,
-    mut items: Vec<Value>,
-    integration: &str,
-    cursor: Option<(&str, Value)>,
-) -> ApiResult<BatchResult> {
-    let max = state.config.limits.max_batch_items;
-    if items.len() > max {
-        return Err(ApiError::BadRequest {
-            code: "too_many_items",
-            message: format!("a batch holds at most {max} events, got {}", items.len()),
-            field: Some(
-                if integration.is_empty() {
-                    "body"
-                } else {
-                    "events"
-                }
-                .into(),
-            ),
-        });
+/// A batch being validated item by item as it is parsed: each item's JSON
+/// tree lives only while it is checked, so a big batch is held once (as
+/// its events), not as bytes plus a tree plus events. A non-empty
+/// `integration` is the integration every item belongs to.
+struct Batch<'a> {
+    integration: &'a str,
+    prefix: &'static str,
+    max: usize,
+    limits: &'a painchain_core::EventLimits,
+    seen: usize,
+    results: Vec<BatchItem>,
+    valid: Vec<NewEvent>,
+    valid_index: Vec<usize>,
+}
+
+impl<'a> Batch<'a> {
+    fn new(state: &'a AppState, integration: &'a str) -> Batch<'a> {
+        Batch {
+            integration,
+            prefix: if integration.is_empty() { "" } else { "events" },
+            max: state.config.limits.max_batch_items,
+            limits: &state.limits,
+            seen: 0,
+            results: Vec::new(),
+            valid: Vec::new(),
+            valid_index: Vec::new(),
+        }
     }
-    let prefix = if integration.is_empty() { "" } else { "events" };
-    if !integration.is_empty() {
-        for item in &mut items {
+
+    fn push(&mut self, i: usize, mut item: Value) {
+        self.seen = i + 1;
+        if i >= self.max {
+            return;
+        }
+        let (integration, prefix) = (self.integration, self.prefix);
+        if !integration.is_empty() {
             // Absent, `null` and `""` all mean "no integration" elsewhere;
             // here every event is this integration's, so all three get it.
             if let Some(o) = item.as_object_mut() {
@@ -245,13 +250,8 @@ async fn store_batch(
                 }
             }
         }
-    }
-    let mut results: Vec<BatchItem> = Vec::with_capacity(items.len());
-    let mut valid = Vec::with_capacity(items.len());
-    let mut valid_index = Vec::with_capacity(items.len());
-    for (i, item) in items.iter().enumerate() {
         let at = format!("{prefix}[{i}].");
-        let checked = NewEvent::from_json_at(item, &state.limits, &at).and_then(|e| {
+        let checked = NewEvent::from_json_at(&item, self.limits, &at).and_then(|e| {
             match e.integration_id.as_deref() {
                 Some(other) if !integration.is_empty() && other != integration => {
                     Err(painchain_core::ValidationError {
@@ -267,17 +267,17 @@ async fn store_batch(
         });
         match checked {
             Ok(e) => {
-                valid_index.push(i);
-                valid.push(e);
+                self.valid_index.push(i);
+                self.valid.push(e);
                 // Placeholder, filled from the store's outcome below.
-                results.push(BatchItem {
+                self.results.push(BatchItem {
                     index: i,
                     status: "created",
                     id: None,
                     error: None,
                 });
             }
-            Err(v) => results.push(BatchItem {
+            Err(v) => self.results.push(BatchItem {
                 index: i,
                 status: "invalid",
                 id: None,
@@ -289,7 +289,72 @@ async fn store_batch(
             }),
         }
     }
-    drop(items);
+
+    /// Stores the valid items (with `cursor`, if any) in one transaction
+    /// and reports per item.
+    async fn store(
+        self,
+        state: &AppState,
+        tenant: &str,
+        cursor: Option<(&str, Value)>,
+    ) -> ApiResult<BatchResult> {
+        let Batch {
+            integration,
+            prefix,
+            max,
+            seen,
+            mut results,
+            valid,
+            valid_index,
+            ..
+        } = self;
+        if seen > max {
+            return Err(ApiError::BadRequest {
+                code: "too_many_items",
+                message: format!("a batch holds at most {max} events, got {seen}"),
+                field: Some(
+                    if integration.is_empty() {
+                        "body"
+                    } else {
+                        "events"
+                    }
+                    .into(),
+                ),
+            });
+        }
+        store_valid(
+            state,
+            tenant,
+            prefix,
+            &mut results,
+            valid,
+            valid_index,
+            cursor,
+        )
+        .await?;
+        let created = results.iter().filter(|r| r.status == "created").count();
+        let duplicates = results.iter().filter(|r| r.status == "duplicate").count();
+        let invalid = results.len() - created - duplicates;
+        Ok(BatchResult {
+            created,
+            duplicates,
+            invalid,
+            results,
+        })
+    }
+}
+
+/// Checks the integrations the valid items name, stores those that pass
+/// and fills their `results`.
+async fn store_valid(
+    state: &AppState,
+    tenant: &str,
+    prefix: &str,
+    results: &mut [BatchItem],
+    mut valid: Vec<NewEvent>,
+    mut valid_index: Vec<usize>,
+    cursor: Option<(&str, Value)>,
+) -> ApiResult<()> {
     // Items naming an integration the tenant does not have are invalid;
     // each distinct id is looked up once.
     let mut exists: HashMap<String, bool> = HashMap::new();
@@ -327,29 +392,17 @@ async fn store_batch(
             .unzip();
     }
     let outcomes = ingest(state, tenant, valid, cursor).await?;
-    let mut created = 0;
-    let mut duplicates = 0;
     for (k, outcome) in outcomes.into_iter().enumerate() {
         let item = &mut results[valid_index[k]];
         match outcome {
-            InsertOutcome::Created { id, .. } => {
-                created += 1;
-                item.id = Some(id);
-            }
+            InsertOutcome::Created { id, .. } => item.id = Some(id),
             InsertOutcome::Duplicate { id } => {
-                duplicates += 1;
                 item.status = "duplicate";
                 item.id = Some(id);
             }
         }
     }
-    let invalid = results.len() - created - duplicates;
-    Ok(BatchResult {
-        created,
-        duplicates,
-        invalid,
-        results,
-    })
+    Ok(())
 }
 
 /// Stores validated events of one tenant in one transaction and hands the

@@ -134,6 +134,10 @@ pub fn router_with(shared: Shared) -> Router<AppState> {
         )
         .route("/api/integrations", get(crud::list).post(crud::create))
         .route(
+            "/api/integrations/declared",
+            axum::routing::put(declared::put_declared),
+        )
+        .route(
             "/api/integrations/{id}",
             get(crud::get_one)
                 .put(crud::update)

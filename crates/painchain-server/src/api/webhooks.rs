@@ -28,7 +28,7 @@ use painchain_connector_github::{
     metadata as github_metadata, process_webhook, GithubConfig, Outcome, WebhookError,
 };
 use painchain_core::{integration::Integration, NewEvent};
-use painchain_store::{ConnectorType, InsertOutcome, IntegrationStatus};
+use painchain_store::{ConnectorType, InsertOutcome};
 use serde_json::{json, Value};
 
 use super::{
@@ -140,27 +140,12 @@ async fn clear_config(state: &AppState, shared: &Shared, i: &Integration) -> Api
 /// connector has reported on yet becomes `ok`. Best effort: the events are
 /// stored already, so a failure here is only logged.
 async fn record_sync(state: &AppState, i: &Integration) {
-    let now = Utc::now();
-    let result = async {
-        let status = state
-            .store
-            .get_integration_status(&i.tenant_id, &i.id)
-            .await?;
-        let mut status = status.unwrap_or_else(|| IntegrationStatus {
-            state: "ok".into(),
-            last_sync_at: None,
-            last_error: None,
-            events_collected: None,
-            details: Value::Null,
-            reported_at: None,
-        });
-        status.last_sync_at = Some(status.last_sync_at.map_or(now, |t| t.max(now)));
-        state
-            .store
-            .put_integration_status(&i.tenant_id, &i.id, &status)
-            .await
-    }
-    .await;
+    // One narrow statement: a concurrent connector report is neither undone
+    // (its error stays) nor able to move `lastSyncAt` backwards.
+    let result = state
+        .store
+        .record_integration_sync(&i.tenant_id, &i.id, Utc::now())
+        .await;
     if let Err(e) = result {
         tracing::warn!(integration = %i.id, error = %e, "cannot record the webhook sync time");
     }

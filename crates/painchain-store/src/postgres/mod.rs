@@ -28,10 +28,13 @@ use sqlx::{
 };
 
 use crate::{
-    requests::ConnectorRequest, writer::Writer, ConnectorType, EventPage, GroupCount,
-    HistogramBucket, InsertOutcome, IntegrationStatus, NewToken, RemoteEvents, Result, Store,
-    StoreError,
+    requests::ConnectorRequest, writer::Writer, ConnectorType, DeclaredApply, DeclaredOutcome,
+    EventPage, GroupCount, HistogramBucket, InsertOutcome, IntegrationEdit, IntegrationStatus,
+    NewToken, RemoteEvents, Result, Store, StoreError,
 };
+
+/// `pg_advisory_xact_lock` key of config-as-code applies ("painchai").
+const DECLARED_LOCK: i64 = 0x7061_696e_6368_6169;
 
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/postgres");
 
@@ -283,6 +286,49 @@ impl Store for PgStore {
         let out = admin::update_integration(&mut tx, i).await?;
         tx.commit().await?;
         Ok(out)
+    }
+
+    async fn edit_integration(
+        &self,
+        tenant: &str,
+        id: &str,
+        edit: &IntegrationEdit,
+        if_version: Option<DateTime<Utc>>,
+    ) -> Result<Integration> {
+        let mut tx = self.pool.begin().await?;
+        let out = admin::edit_integration(&mut tx, tenant, id, edit, if_version).await?;
+        tx.commit().await?;
+        Ok(out)
+    }
+
+    async fn apply_declared(&self, apply: &DeclaredApply<'_>) -> Result<DeclaredOutcome> {
+        let mut tx = self.pool.begin().await?;
+        // Every replica applies its config at startup: one at a time.
+        sqlx::query("SELECT pg_advisory_xact_lock($1)")
+            .bind(DECLARED_LOCK)
+            .execute(&mut *tx)
+            .await?;
+        let out = admin::apply_declared(&mut tx, apply).await?;
+        tx.commit().await?;
+        Ok(out)
+    }
+
+    async fn advance_integration_sync(
+        &self,
+        tenant: &str,
+        id: &str,
+        at: DateTime<Utc>,
+    ) -> Result<bool> {
+        admin::advance_integration_sync(&self.pool, tenant, id, at).await
+    }
+
+    async fn record_integration_sync(
+        &self,
+        tenant: &str,
+        integration_id: &str,
+        at: DateTime<Utc>,
+    ) -> Result<()> {
+        admin::record_status_sync(&self.pool, tenant, integration_id, at).await
     }
 
     async fn get_integration(&self, tenant: &str, id: &str) -> Result<Option<Integration>> {

@@ -32,8 +32,9 @@ use sqlx::{
 use tokio::sync::{Mutex, MutexGuard};
 
 use crate::{
-    requests::ConnectorRequest, writer::Writer, ConnectorType, EventPage, GroupCount,
-    HistogramBucket, InsertOutcome, IntegrationStatus, NewToken, Result, Store, StoreError,
+    requests::ConnectorRequest, writer::Writer, ConnectorType, DeclaredApply, DeclaredOutcome,
+    EventPage, GroupCount, HistogramBucket, InsertOutcome, IntegrationEdit, IntegrationStatus,
+    NewToken, Result, Store, StoreError,
 };
 
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
@@ -364,6 +365,45 @@ impl Store for SqliteStore {
     async fn update_integration(&self, i: &Integration) -> Result<()> {
         let mut conn = self.writer_conn().await?;
         immediate_tx!(conn, |c| admin::update_integration(c, i).await)
+    }
+
+    async fn edit_integration(
+        &self,
+        tenant: &str,
+        id: &str,
+        edit: &IntegrationEdit,
+        if_version: Option<DateTime<Utc>>,
+    ) -> Result<Integration> {
+        let mut conn = self.writer_conn().await?;
+        immediate_tx!(conn, |c| admin::edit_integration(
+            c, tenant, id, edit, if_version
+        )
+        .await)
+    }
+
+    async fn apply_declared(&self, apply: &DeclaredApply<'_>) -> Result<DeclaredOutcome> {
+        let mut conn = self.writer_conn().await?;
+        immediate_tx!(conn, |c| admin::apply_declared(c, apply).await)
+    }
+
+    async fn advance_integration_sync(
+        &self,
+        tenant: &str,
+        id: &str,
+        at: DateTime<Utc>,
+    ) -> Result<bool> {
+        let mut conn = self.writer_conn().await?;
+        admin::advance_integration_sync(&mut *conn, tenant, id, at).await
+    }
+
+    async fn record_integration_sync(
+        &self,
+        tenant: &str,
+        integration_id: &str,
+        at: DateTime<Utc>,
+    ) -> Result<()> {
+        let mut conn = self.writer_conn().await?;
+        admin::record_status_sync(&mut *conn, tenant, integration_id, at).await
     }
 
     async fn get_integration(&self, tenant: &str, id: &str) -> Result<Option<Integration>> {

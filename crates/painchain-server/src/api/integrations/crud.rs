@@ -5,13 +5,16 @@ use std::collections::HashMap;
 
 use axum::{
     extract::{Path, State},
-    http::{HeaderMap, StatusCode},
+    http::{
+        header::{ETAG, IF_MATCH},
+        HeaderMap, HeaderValue, StatusCode,
+    },
     response::{IntoResponse, Response},
     Extension, Json,
 };
 use chrono::Utc;
 use painchain_core::{integration::Integration, token::Scope};
-use painchain_store::ConnectorType;
+use painchain_store::{ConnectorType, IntegrationEdit};
 use serde::Deserialize;
 use serde_json::{json, Value};
 
@@ -136,11 +139,12 @@ pub async fn get_one(
     headers: HeaderMap,
     peer: Peer,
     Path(id): Path<String>,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<Response> {
     let i = load(&state, caller.tenant(), &id).await?;
     let access = clear_for(&state, &shared, &caller, &headers, &peer);
     let mut rows = render(&state, &shared, std::slice::from_ref(&i), &access).await?;
-    Ok(Json(rows.remove(0)))
+    // The version to send back as `If-Match` with an edit.
+    Ok(([(ETAG, etag(&i))], Json(rows.remove(0))).into_response())
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -273,6 +277,47 @@ pub struct UpdateBody {
     pub id: Option<Value>,
 }
 
+/// The row's version as an entity tag: `"<updatedAt in ns>"`.
+pub fn etag(i: &Integration) -> HeaderValue {
+    let n = i.updated_at.timestamp_nanos_opt().unwrap_or_default();
+    HeaderValue::from_str(&format!("\"{n}\"")).expect("digits are a valid header")
+}
+
+/// `If-Match`: the `ETag` of a GET/PUT (`"<ns>"`, also bare or weak) or the
+/// row's `updatedAt` (RFC 3339). Absent: no check (the seed's clients).
+fn if_match(headers: &HeaderMap) -> ApiResult<Option<chrono::DateTime<Utc>>> {
+    let Some(v) = headers.get(IF_MATCH) else {
+        return Ok(None);
+    };
+    let bad = || {
+        ApiError::invalid(
+            "If-Match",
+            "If-Match must be the integration's ETag or its updatedAt",
+        )
+    };
+    let s = v.to_str().map_err(|_| bad())?.trim();
+    let s = s.strip_prefix("W/").unwrap_or(s).trim_matches('"');
+    if let Ok(n) = s.parse::<i64>() {
+        return Ok(Some(chrono::DateTime::from_timestamp_nanos(n)));
+    }
+    painchain_core::time::parse(s).map(Some).ok_or_else(bad)
+}
+
+/// `409 conflict`: the row changed since the caller read it.
+fn version_conflict(now: &Integration) -> Response {
+    let body = json!({"error": {
+        "code": "conflict",
+        "message": format!(
+            "integration `{}` was changed by someone else since you loaded it: reload it, then apply your change again",
+            now.name
+        ),
+        "field": "If-Match",
+    }, "current": {"updatedAt": painchain_core::time::format(now.updated_at)}});
+    let mut res = (StatusCode::CONFLICT, Json(body)).into_response();
+    res.headers_mut().insert(ETAG, etag(now));
+    res
+}
+
 fn managed_refusal(i: &Integration) -> Response {
     let body = json!({"error": {
         "code": "managed_by_config",
@@ -296,7 +341,7 @@ fn managed_refusal(i: &Integration) -> Response {
         (status = 200, body = doc::IntegrationRow),
         (status = 400, body = doc::InvalidConfigBody),
         (status = 404, body = ErrorBody),
-        (status = 409, body = ErrorBody, description = "`managed_by_config`: declared in the config file"),
+        (status = 409, body = ErrorBody, description = "`managed_by_config`: declared in the config file; `conflict`: `If-Match` no longer matches (changed by someone else)"),
         (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
     )
 )]
@@ -305,9 +350,16 @@ pub async fn update(
     Extension(shared): Extension<Shared>,
     Ingest(caller): Ingest,
     Path(id): Path<String>,
+    headers: HeaderMap,
     ApiJson(body): ApiJson<UpdateBody>,
 ) -> ApiResult<Response> {
-    let mut i = load(&state, caller.tenant(), &id).await?;
+    let i = load(&state, caller.tenant(), &id).await?;
+    let if_version = if_match(&headers)?;
+    if let Some(v) = if_version {
+        if v != i.updated_at {
+            return Ok(version_conflict(&i));
+        }
+    }
     let edits = body.name.is_some() || body.config.is_some() || body.enabled.is_some();
     if edits && may_manage(&caller, &i.integration_type).is_err() {
         return Err(ApiError::Forbidden(
@@ -321,17 +373,17 @@ pub async fn update(
     let sbox = shared.secrets()?;
     let t = state.store.get_connector_type(&i.integration_type).await?;
     let (_, paths) = type_schema(t.as_ref());
-    if let Some(ls) = &body.last_sync {
-        i.last_sync = Some(painchain_core::time::parse(ls).ok_or_else(|| {
+    let last_sync = match &body.last_sync {
+        Some(ls) => Some(painchain_core::time::parse(ls).ok_or_else(|| {
             ApiError::invalid("lastSync", "lastSync must be an RFC 3339 date-time")
-        })?);
-    }
-    if let Some(n) = body.name.filter(|n| !n.trim().is_empty()) {
-        i.name = n;
-    }
-    if let Some(e) = body.enabled {
-        i.enabled = e;
-    }
+        })?),
+        None => None,
+    };
+    let mut edit = IntegrationEdit {
+        name: body.name.filter(|n| !n.trim().is_empty()),
+        config: None,
+        enabled: body.enabled,
+    };
     if let Some(mut config) = body.config {
         if !config.is_object() {
             return Err(ApiError::invalid("config", "config must be an object"));
@@ -359,21 +411,46 @@ pub async fn update(
                 return Ok(invalid_config(&p));
             }
         }
-        i.config = seal_config(sbox, &paths, &i.tenant_id, &i.id, &config);
+        edit.config = Some(seal_config(sbox, &paths, &i.tenant_id, &i.id, &config));
     }
-    i.updated_at = Utc::now();
-    state.store.update_integration(&i).await?;
+    // Narrow writes only: `{lastSync}` moves one column forward, an edit
+    // changes the fields it names; neither rewrites what the other (or a
+    // concurrent request) wrote.
+    if let Some(at) = last_sync {
+        state
+            .store
+            .advance_integration_sync(caller.tenant(), &id, at)
+            .await?;
+    }
+    let i = if edit != IntegrationEdit::default() {
+        match state
+            .store
+            .edit_integration(caller.tenant(), &id, &edit, if_version)
+            .await
+        {
+            Ok(i) => i,
+            Err(painchain_store::StoreError::Conflict(_)) => {
+                let now = load(&state, caller.tenant(), &id).await?;
+                return Ok(version_conflict(&now));
+            }
+            Err(e) => return Err(e.into()),
+        }
+    } else {
+        load(&state, caller.tenant(), &id).await?
+    };
     let status = state
         .store
         .get_integration_status(&i.tenant_id, &i.id)
         .await?;
     let clear = state.config.auth.enabled && caller.connector_for(&i.integration_type);
-    Ok(Json(row_json(
+    let mut res = Json(row_json(
         &i,
         present_config(sbox, &paths, &i, clear),
         status.as_ref(),
     ))
-    .into_response())
+    .into_response();
+    res.headers_mut().insert(ETAG, etag(&i));
+    Ok(res)
 }
 
 /// Partial update, as `PUT`.
@@ -396,9 +473,10 @@ pub async fn patch(
     shared: Extension<Shared>,
     caller: Ingest,
     id: Path<String>,
+    headers: HeaderMap,
     body: ApiJson<UpdateBody>,
 ) -> ApiResult<Response> {
-    update(state, shared, caller, id, body).await
+    update(state, shared, caller, id, headers, body).await
 }
 
 #[derive(Debug, Deserialize)]
