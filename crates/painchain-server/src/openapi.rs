@@ -26,6 +26,7 @@ use crate::{api, state::AppState};
         api::events::get_event,
         api::stream::stream_events,
         api::timeline::timeline,
+        api::annotations::annotations,
         api::projects::list_projects,
         api::teams::list_teams,
         api::teams::create_team,

@@ -8,6 +8,7 @@ mod cli;
 mod client;
 mod connectors;
 mod events;
+mod healthcheck;
 mod serve;
 mod table;
 mod tokens;
@@ -95,6 +96,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             local,
             store,
         }) => tokens::revoke(&server, &store, local, &id).await?,
+        Command::Healthcheck { url } => return Ok(healthcheck::run(url).await),
         Command::Connector {
             connector_type,
             args,
