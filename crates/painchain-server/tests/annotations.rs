@@ -111,6 +111,13 @@ async fn annotation_shape(b: Backend) {
         a["tags"],
         json!(["project:web", "connector:github", "kind:change.merged"])
     );
+    // Documented in the OpenAPI document.
+    let spec = h.get("/api/openapi.json").await;
+    assert!(
+        spec.body["paths"]["/api/annotations"]["get"].is_object(),
+        "{}",
+        spec.body["paths"]
+    );
     // Newest first, like /api/events.
     let r = h.get("/api/annotations").await;
     let times: Vec<i64> = r
