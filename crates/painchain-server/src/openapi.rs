@@ -29,6 +29,7 @@ use crate::{api, state::AppState};
         api::investigate::event_chain,
         api::investigate::event_contents,
         api::investigate::investigate_route,
+        api::annotations::annotations,
         api::projects::list_projects,
         api::teams::list_teams,
         api::teams::create_team,

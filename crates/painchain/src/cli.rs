@@ -3,7 +3,7 @@
 
 use std::path::PathBuf;
 
-use clap::{Args, Parser, Subcommand};
+use clap::{Args, Parser, Subcommand, ValueEnum};
 
 #[derive(Parser, Debug)]
 #[command(
@@ -42,6 +42,13 @@ pub enum Command {
     /// Create, list and revoke API tokens.
     #[command(subcommand)]
     Token(TokenCommand),
+    /// Exit 0 when a server's `/health` answers 200, else 1 (the container
+    /// image's HEALTHCHECK: it has no shell or curl).
+    Healthcheck {
+        /// URL to check [default: http://127.0.0.1:<port of PAINCHAIN_BIND, or 8000>/health].
+        #[arg(long, value_name = "URL")]
+        url: Option<String>,
+    },
     /// Run a connector (e.g. `painchain connector git --help`).
     // Help is the connector's own (its flags are parsed there).
     #[command(disable_help_flag = true)]
@@ -89,6 +96,10 @@ pub struct ServeArgs {
     /// replaces `git.roots` / PAINCHAIN_GIT_ROOTS) [default: the working directory].
     #[arg(long = "git-root", value_name = "DIR")]
     pub git_roots: Vec<std::path::PathBuf>,
+    /// `text` for people, `json` (one object per line) for log pipelines
+    /// [env: PAINCHAIN_LOG_FORMAT; default: text].
+    #[arg(long, value_name = "FORMAT")]
+    pub log_format: Option<LogFormatArg>,
 }
 
 #[derive(Args, Debug, Clone, Default)]
@@ -116,6 +127,12 @@ pub struct InvestigateArgs {
     /// Print the server's JSON.
     #[arg(long)]
     pub json: bool,
+}
+
+#[derive(ValueEnum, Debug, Clone, Copy)]
+pub enum LogFormatArg {
+    Text,
+    Json,
 }
 
 /// How to reach a running server.

@@ -9,6 +9,7 @@ mod client;
 mod connectors;
 mod events;
 mod investigate;
+mod healthcheck;
 mod serve;
 mod table;
 mod tokens;
@@ -103,6 +104,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             local,
             store,
         }) => tokens::revoke(&server, &store, local, &id).await?,
+        Command::Healthcheck { url } => return Ok(healthcheck::run(url).await),
         Command::Connector {
             connector_type,
             args,

@@ -7,7 +7,7 @@ use painchain_server::config::{Config, LogFormat, Overrides};
 use painchain_store::Store;
 use tracing_subscriber::EnvFilter;
 
-use crate::cli::{ServeArgs, StoreArgs};
+use crate::cli::{LogFormatArg, ServeArgs, StoreArgs};
 
 fn env(key: &str) -> Option<String> {
     std::env::var(key).ok()
@@ -48,7 +48,7 @@ pub async fn open_local_store(args: &StoreArgs) -> Result<Arc<dyn Store>> {
 }
 
 pub async fn run(args: ServeArgs) -> Result<()> {
-    let config = load_config(
+    let mut config = load_config(
         &args.store,
         Overrides {
             bind: args.bind.clone(),
@@ -59,7 +59,13 @@ pub async fn run(args: ServeArgs) -> Result<()> {
             ..Default::default()
         },
     )?;
-    let mut config = config;
+    // The flag beats PAINCHAIN_LOG_FORMAT and the YAML `log.format`.
+    if let Some(f) = args.log_format {
+        config.log.format = match f {
+            LogFormatArg::Text => LogFormat::Text,
+            LogFormatArg::Json => LogFormat::Json,
+        };
+    }
     init_logging(&config);
     // Before anything slow, so an early SIGTERM still shuts down cleanly.
     let shutdown = painchain_server::shutdown_signal();

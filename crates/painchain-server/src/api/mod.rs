@@ -12,6 +12,7 @@ use axum::{
 
 use crate::{error::ApiError, state::AppState};
 
+pub mod annotations;
 pub mod events;
 pub mod integrations;
 pub mod investigate;
@@ -32,6 +33,7 @@ pub fn router(state: &AppState) -> Router<AppState> {
         .merge(stream::router())
         .merge(timeline::router())
         .merge(investigate::router())
+        .merge(annotations::router())
         .merge(projects::router())
         .merge(teams::router())
         .merge(tokens::router())
