@@ -43,6 +43,14 @@ describe('connector colours', () => {
     expect(connectorColor('acme', '#0a1a40')).toMatch(/^hsl\(22\d /)
   })
 
+  test('hashed hues keep away from the curated ones', () => {
+    const known = Object.values(KNOWN_COLORS).filter((c) => rgbToHsl(parseHex(c)!)[1] > 0.15).map(hue)
+    for (const n of ['pagerduty', 'sentry', 'datadog', 'opsgenie', 'argo-rollouts', 'spinnaker', 'buildkite', 'circleci']) {
+      const h = hashHue(n)
+      for (const k of known) expect(Math.min(Math.abs(k - h), 360 - Math.abs(k - h))).toBeGreaterThanOrEqual(12)
+    }
+  })
+
   test('hashed hues never fall in the red band', () => {
     for (const n of ['a', 'b', 'sentry', 'pagerduty', 'x'.repeat(40), 'datadog', 'opsgenie']) expect(isRedHue(hashHue(n))).toBe(false)
     expect(isRedHue(hue(connectorColor('pagerduty')))).toBe(false)

@@ -42,12 +42,26 @@ export function rgbToHsl([r, g, b]: [number, number, number]): [number, number, 
   return [h * 60, s, l]
 }
 
-/** A stable, non-red hue for a name. */
+const KNOWN_HUES = Object.values(KNOWN_COLORS)
+  .map((c) => rgbToHsl(parseHex(c)!))
+  .filter(([, s]) => s > 0.15)
+  .map(([h]) => h)
+
+/**
+ * A stable, non-red hue for a name, at least 12° away from the curated hues
+ * (so an unknown connector does not look like Kubernetes or GitHub).
+ */
 export function hashHue(name: string): number {
   let h = 0
   for (let i = 0; i < name.length; i++) h = (h * 31 + name.charCodeAt(i)) | 0
   // Map onto the wheel minus the red band [340, 18].
-  return 19 + (Math.abs(h) % 320)
+  let hue = 19 + (Math.abs(h) % 320)
+  for (let tries = 0; tries < 40; tries++) {
+    const near = KNOWN_HUES.some((k) => Math.min(Math.abs(k - hue), 360 - Math.abs(k - hue)) < 12)
+    if (!near) break
+    hue = 19 + ((hue - 19 + 7) % 320)
+  }
+  return hue
 }
 
 export function hashColor(name: string): string {

@@ -11,7 +11,7 @@ export function AccessSection() {
       <div className="page-head">
         <div>
           <h1>Access</h1>
-          <p>For servers with authentication on: paste an API token. It is kept in this browser only and sent as a Bearer token.</p>
+          <p>For servers with authentication on: paste an API token. It is kept for this tab only (sessionStorage — closing the tab forgets it) and sent as a Bearer token.</p>
         </div>
       </div>
       <form
@@ -38,7 +38,7 @@ export function AccessSection() {
         <div style={{ display: 'flex', gap: 8, alignItems: 'center' }}>
           <button className="btn primary" type="submit">Save</button>
           <button className="btn" type="button" onClick={() => { setTok(''); setTen(''); setToken(''); setTenant(''); setSaved(true); qc.invalidateQueries() }}>Forget</button>
-          {saved && <span className="ok-text" role="status">Saved for this browser.</span>}
+          {saved && <span className="ok-text" role="status">Saved for this tab.</span>}
         </div>
       </form>
     </>

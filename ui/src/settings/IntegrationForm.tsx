@@ -3,19 +3,12 @@ import { useMutation, useQueryClient } from '@tanstack/react-query'
 import { api, ApiError, errorMessage } from '../api/client'
 import { keys } from '../api/hooks'
 import type { ConnectorType, Integration } from '../api/types'
-import { initialValues, normalizeSchema, toConfig, validate, type FormField } from '../lib/schemaForm'
+import { initialValues, integrationFields, toConfig, validate } from '../lib/schemaForm'
 import { SchemaFields } from '../components/SchemaForm'
 import { ConnectorMark } from '../components/connectors'
 import { Modal } from '../components/ui'
 import { testConnection } from './health'
-const NAME_FIELD: FormField = { key: 'name', label: 'Name', type: 'text', required: true, placeholder: 'this repo' }
-const TAGS_FIELD: FormField = {
-  key: 'tags',
-  label: 'Tags',
-  type: 'string-list',
-  required: false,
-  help: 'Teams and the tag filter match these.',
-}
+import { ConflictNote } from './ConflictNote'
 
 export function IntegrationForm({
   types,
@@ -29,22 +22,12 @@ export function IntegrationForm({
   onClose: () => void
 }) {
   const qc = useQueryClient()
+  // The version being edited; replaced by "Reload" after a 409 conflict.
+  const [base, setBase] = useState(integration)
   const readOnly = integration?.managedBy === 'config'
   const [type, setType] = useState(integration?.type ?? initialType ?? types[0]?.id ?? '')
   const typeRow = types.find((t) => t.id === type)
-  const fields = useMemo(() => {
-    const f = normalizeSchema(typeRow?.configSchema)
-    // The seed contract requires config.name and config.tags: always offer them.
-    const out = [...f]
-    if (!out.some((x) => x.key === 'tags')) out.push(TAGS_FIELD)
-    if (!out.some((x) => x.key === 'name')) out.unshift(NAME_FIELD)
-    // Schemas may arrive with keys sorted alphabetically: show the name
-    // first, then required fields, simple optional ones, lists, tags, and
-    // nested groups last. The sort is stable within each rank.
-    const rank = (x: FormField) =>
-      x.key === 'name' ? 0 : x.key === 'tags' ? 4 : x.type === 'object' || x.type === 'object-list' || x.type === 'json' ? 5 : x.required ? 1 : x.type === 'string-list' ? 3 : 2
-    return out.map((x, i) => [x, i] as const).sort((a, b) => rank(a[0]) - rank(b[0]) || a[1] - b[1]).map(([x]) => x)
-  }, [typeRow])
+  const fields = useMemo(() => integrationFields(typeRow?.configSchema), [typeRow])
   const [values, setValues] = useState<Record<string, unknown>>(() =>
     initialValues(fields, integration ? { name: integration.name, ...integration.config } : type === 'git' ? { name: 'this repo', path: '.' } : {}),
   )
@@ -59,7 +42,14 @@ export function IntegrationForm({
   const save = useMutation({
     mutationFn: async (config: Record<string, unknown>) => {
       const name = String(config.name ?? '')
-      if (integration) return api.put<Integration>(`/api/integrations/${encodeURIComponent(integration.id)}`, { name, config })
+      // If-Match: the server answers 409 `conflict` when the integration
+      // changed since this form loaded it (optimistic concurrency).
+      if (base)
+        return api.put<Integration>(
+          `/api/integrations/${encodeURIComponent(base.id)}`,
+          { name, config },
+          base.updatedAt ? { 'if-match': base.updatedAt } : undefined,
+        )
       return api.post<Integration>('/api/integrations', { type, name, config })
     },
     onSuccess: () => {
@@ -67,9 +57,21 @@ export function IntegrationForm({
       onClose()
     },
     onError: (e) => {
+      if (e instanceof ApiError && e.status === 409) return
       if (e instanceof ApiError && e.field) setErrors({ [e.field.replace(/^\/?config[./]/, '').replace(/\//g, '.')]: e.message })
     },
   })
+
+  const conflict = !!base && save.error instanceof ApiError && save.error.status === 409
+  const reload = async () => {
+    const fresh = await api.get<Integration>(`/api/integrations/${encodeURIComponent(base!.id)}`)
+    setBase(fresh)
+    setValues(initialValues(fields, { name: fresh.name, ...fresh.config }))
+    setRawMode(false)
+    setErrors({})
+    save.reset()
+    qc.invalidateQueries({ queryKey: keys.integrations })
+  }
 
   const submit = () => {
     let config: Record<string, unknown>
@@ -98,7 +100,7 @@ export function IntegrationForm({
       labelledBy="integration-form-title"
       footer={
         <>
-          {save.error && !Object.keys(errors).length && <span className="err-text" style={{ marginRight: 'auto' }} role="alert">{errorMessage(save.error)}</span>}
+          {save.error && !conflict && !Object.keys(errors).length && <span className="err-text" style={{ marginRight: 'auto' }} role="alert">{errorMessage(save.error)}</span>}
           {integration && (
             <button
               type="button"
@@ -131,6 +133,7 @@ export function IntegrationForm({
         }}
         noValidate
       >
+        {conflict && <ConflictNote onReload={reload} />}
         {readOnly && (
           <div className="note" data-testid="managed-note">
             This integration is declared in the server’s config file (<code>managedBy: config</code>). Edit that file and

@@ -31,7 +31,21 @@ export function TeamsSection() {
         </button>
       </div>
       {teams.error && <Unavailable error={teams.error} what="Teams" />}
-      {teams.data && teams.data.length === 0 && <div className="note">No teams yet.</div>}
+      {teams.data && teams.data.length === 0 && (
+        <div className="card empty-card" data-testid="empty-teams">
+          <b>No teams yet.</b>
+          <p className="muted">
+            A team turns “whose change was this?” into one click: it is a name for a set of tags, and the timeline’s Team
+            filter shows every event carrying any of them — or coming from an integration tagged with them.
+          </p>
+          <p className="muted">
+            Example: a team <code>payments</code> with the tags <code>payments</code> and <code>checkout</code>. Tag the
+            payments repositories’ integrations with <code>payments</code>, and <code>/?team=payments</code> shows their
+            PRs, CI runs and deploys together.
+          </p>
+          <button className="btn" onClick={() => setEditing('new')}>Create a team</button>
+        </div>
+      )}
       {teams.data && teams.data.length > 0 && (
         <div className="card">
           <table className="table" aria-label="Teams">
@@ -114,13 +128,13 @@ function TeamForm({ team, onClose }: { team?: Team; onClose: () => void }) {
         }}
       >
         <div className="field">
-          <label htmlFor="team-name">Name</label>
+          <label htmlFor="team-name">Team name</label>
           <input id="team-name" className="input" value={name} onChange={(e) => setName(e.target.value)} autoFocus placeholder="payments" />
         </div>
         <div className="field">
           <span className="label" id="team-tags-label">Tags</span>
-          <TagInput id="team-tags" labelledBy="team-tags-label" values={tags} onChange={setTags} placeholder="payments, checkout… (Enter to add)" />
-          <span className="help">Events whose tags — or whose integration’s tags — include any of these belong to the team.</span>
+          <TagInput id="team-tags" labelledBy="team-tags-label" values={tags} onChange={setTags} placeholder="payments" />
+          <span className="help">Type a tag and press Enter (or a comma) to add it. Events whose tags — or whose integration’s tags — include any of these belong to the team.</span>
         </div>
       </form>
     </Modal>

@@ -30,7 +30,21 @@ export function TokensSection() {
         </button>
       </div>
       {tokens.error && <Unavailable error={tokens.error} what="API tokens" />}
-      {tokens.data && tokens.data.length === 0 && <div className="note">No tokens yet.</div>}
+      {tokens.data && tokens.data.length === 0 && (
+        <div className="card empty-card" data-testid="empty-tokens">
+          <b>No tokens yet.</b>
+          <p className="muted">
+            A token lets something other than this browser use the API: a connector sending events (<b>ingest</b>), a
+            dashboard or script reading them (<b>read</b>), or automation managing integrations (<b>admin</b>). Each has a
+            name so you can see where it is used and revoke just that one.
+          </p>
+          <p className="muted">Example: a CI job reporting its deploys, with an <b>ingest</b> token named <code>ci</code>:</p>
+          <pre className="code">{`curl -X POST $PAINCHAIN_URL/api/events \\
+  -H "Authorization: Bearer $PAINCHAIN_TOKEN" -H 'content-type: application/json' \\
+  -d '{"title":"Deployed api v1.4.2","connector":"ci","project":"acme/api","timestamp":"'$(date -u +%FT%TZ)'","kind":"service.deployed","environment":"production"}'`}</pre>
+          <button className="btn" onClick={() => setCreating(true)}>Create a token</button>
+        </div>
+      )}
       {tokens.data && tokens.data.length > 0 && (
         <div className="card">
           <table className="table" aria-label="API tokens">
@@ -122,7 +136,7 @@ function TokenForm({ onClose, onCreated }: { onClose: () => void; onCreated: (t:
     >
       <form id="token-form" className="form" onSubmit={(e) => { e.preventDefault(); if (name.trim()) create.mutate() }}>
         <div className="field">
-          <label htmlFor="token-name">Name</label>
+          <label htmlFor="token-name">Token name</label>
           <input id="token-name" className="input" value={name} onChange={(e) => setName(e.target.value)} autoFocus placeholder="ci" />
         </div>
         <div className="field">

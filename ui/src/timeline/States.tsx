@@ -75,8 +75,9 @@ export function ageText(ms: number): string {
 
 /** The smallest `Nd` / `Nh` range that includes an event this old. */
 export function sinceCovering(ageMs: number): string {
-  const h = Math.ceil(ageMs / 3600e3)
-  return h <= 48 ? `${h + 1}h` : `${Math.ceil(ageMs / 86400e3) + 1}d`
+  // A margin so the event does not slide out of the range a minute later.
+  const h = Math.ceil((ageMs + 10 * 60e3) / 3600e3)
+  return h <= 48 ? `${h}h` : `${Math.ceil((ageMs + 3600e3) / 86400e3)}d`
 }
 
 export function NoMatch({
