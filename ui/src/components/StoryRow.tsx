@@ -1,5 +1,6 @@
 // One change story (PR → push → CI → image → deploy) as a collapsible row:
 // each step as a small chip with its status colour.
+import { Fragment } from 'react'
 import type { Story } from '../lib/stories'
 import { stage } from '../lib/stories'
 import { statusTone } from '../lib/jsonRules'
@@ -31,12 +32,14 @@ export function StoryRow({ story, collapsed, top, height, onToggle }: { story: S
         <div className="title" title={title}>{title}</div>
         <ol className="steps" aria-label="Steps">
           {story.steps.map((e, i) => (
-            <li key={e.id} className={`step ${e.status ? statusTone(e.status) : 'neutral'}`} title={`${e.title}${e.status ? ` — ${e.status}` : ''}`} data-testid="story-step">
-              {i > 0 && <span className="arrow" aria-hidden="true">→</span>}
-              <ConnectorMark id={e.connector} size="sm" />
-              {STAGE_LABEL[stage(e)]}
-              {e.status && <span className="sr-only"> {e.status}</span>}
-            </li>
+            <Fragment key={e.id}>
+              {i > 0 && <li className="step-arrow" aria-hidden="true">→</li>}
+              <li className={`step ${e.status ? statusTone(e.status) : 'neutral'}`} title={`${e.title}${e.status ? ` — ${e.status}` : ''}`} data-testid="story-step">
+                <ConnectorMark id={e.connector} size="sm" />
+                {STAGE_LABEL[stage(e)]}
+                {e.status && <span className="sr-only"> {e.status}</span>}
+              </li>
+            </Fragment>
           ))}
         </ol>
       </div>
