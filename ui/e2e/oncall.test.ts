@@ -29,7 +29,7 @@ const isRed = (h: number) => h >= 340 || h <= 18
 
 before(async () => {
   server = await startServer()
-  for (const t of [GITHUB_TYPE, KUBE_TYPE, { id: 'git', displayName: 'git', color: '#f05133' }, { id: 'gitlab', displayName: 'GitLab', color: '#e24329' }, { id: 'terraform', displayName: 'Terraform', color: '#e0411f' }]) {
+  for (const t of [GITHUB_TYPE, KUBE_TYPE, { id: 'gitlab', displayName: 'GitLab', color: '#e24329', configSchema: { type: 'object', properties: {} } }, { id: 'terraform', displayName: 'Terraform', color: '#e0411f', configSchema: { type: 'object', properties: {} } }]) {
     const r = await api(server, 'POST', '/api/integrations/types/register', t)
     assert.ok(r.status < 300, `register ${t.id}: ${r.status} ${JSON.stringify(r.json)}`)
   }
@@ -296,7 +296,10 @@ describe('settings', () => {
       await dialog.getByLabel('Integration name').waitFor()
       await dialog.getByRole('button', { name: 'Save' }).click()
       const note = dialog.getByTestId('conflict-note')
-      await note.waitFor()
+      await note.waitFor().catch(async (e) => {
+        await shot(page, 'oncall-settings-conflict-debug')
+        throw e
+      })
       assert.ok(ifMatch, 'the save sends If-Match with the integration’s updatedAt')
       await shot(page, 'oncall-settings-conflict-light')
       await note.getByRole('button', { name: 'Reload' }).click()

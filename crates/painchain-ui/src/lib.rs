@@ -101,10 +101,10 @@ mod tests {
         std::fs::write(dir.parent().unwrap().join("outside.txt"), "secret").unwrap();
 
         std::env::set_var(UI_DIR_ENV, &dir);
-        let index = index().expect("index from the dir");
-        assert_eq!(index.bytes, b"<!doctype html>dev");
-        assert_eq!(index.content_type, "text/html; charset=utf-8");
-        assert!(!index.immutable);
+        let page = index().expect("index from the dir");
+        assert_eq!(page.bytes, b"<!doctype html>dev");
+        assert_eq!(page.content_type, "text/html; charset=utf-8");
+        assert!(!page.immutable);
 
         let js = asset("/assets/app-1234.js").expect("asset from the dir");
         assert_eq!(js.bytes, b"console.log(1)");

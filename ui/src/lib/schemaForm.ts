@@ -263,7 +263,15 @@ export function chipHelp(help?: string): string {
  */
 export function integrationFields(schema: unknown): FormField[] {
   const out = normalizeSchema(schema).map((x) =>
-    x.key === 'name' ? { ...x, label: 'Integration name' } : x.type === 'string-list' ? { ...x, help: chipHelp(x.help) } : x,
+    x.key === 'name'
+      ? { ...x, label: 'Integration name' }
+      : x.key === 'tags'
+        ? // `tags` must be present but may be empty (`[]` is always sent): a
+          // schema marking it required must not block saving without tags.
+          { ...x, required: false, help: chipHelp(x.help) }
+        : x.type === 'string-list'
+          ? { ...x, help: chipHelp(x.help) }
+          : x,
   )
   if (!out.some((x) => x.key === 'tags')) out.push({ ...TAGS_FIELD, help: chipHelp(TAGS_FIELD.help) })
   if (!out.some((x) => x.key === 'name')) out.unshift(NAME_FIELD)
