@@ -290,22 +290,22 @@ describe('settings', () => {
           return route.fulfill({ status: 409, contentType: 'application/json', body: JSON.stringify({ error: { code: 'conflict', message: 'The integration changed meanwhile' } }) })
         return route.continue()
       })
+      const pageErrors: string[] = []
+      page.on('pageerror', (e) => pageErrors.push(e.message))
       await page.goto(fresh.url + '/settings/integrations')
       await page.getByRole('button', { name: 'Edit repo' }).click()
       const dialog = page.getByRole('dialog')
       await dialog.getByLabel('Integration name').waitFor()
       await dialog.getByRole('button', { name: 'Save' }).click()
       const note = dialog.getByTestId('conflict-note')
-      await note.waitFor().catch(async (e) => {
-        await shot(page, 'oncall-settings-conflict-debug')
-        throw e
-      })
+      await note.waitFor()
       assert.ok(ifMatch, 'the save sends If-Match with the integration’s updatedAt')
       await shot(page, 'oncall-settings-conflict-light')
       await note.getByRole('button', { name: 'Reload' }).click()
       await note.waitFor({ state: 'detached' })
       await dialog.getByRole('button', { name: 'Save' }).click()
       await dialog.waitFor({ state: 'detached' })
+      assert.deepEqual(pageErrors, [])
       await ctx.close()
     } finally {
       await fresh.stop()

@@ -11,7 +11,9 @@ export function useLiveEvents(streamKey: string, liveView: boolean, start: strin
   const [streamState, setStreamState] = useState<StreamState>('connecting')
   const awayRef = useRef(false)
 
-  useEffect(() => dispatch({ type: 'reset' }), [resetKey])
+  useEffect(() => {
+    dispatch({ type: 'reset' })
+  }, [resetKey])
   useEffect(() => {
     if (!liveView) {
       setStreamState('closed')
