@@ -54,8 +54,12 @@ export async function startServer(opts: { auth?: boolean } = {}): Promise<Server
   let log = ''
   const args = ['serve', '--bind', `127.0.0.1:${port}`, '--data-dir', dataDir]
   if (!opts.auth) args.push('--no-auth')
+  const env: NodeJS.ProcessEnv = { ...process.env, RUST_LOG: process.env.RUST_LOG ?? 'warn', NO_COLOR: '1' }
+  // PAINCHAIN_UI_DIR (dev only): the server reads the UI from this directory
+  // (e.g. a fresh `npm run build`'s dist/) instead of the copy compiled in.
+  if (process.env.PAINCHAIN_UI_DIR) env.PAINCHAIN_UI_DIR = path.resolve(process.env.PAINCHAIN_UI_DIR)
   const child: ChildProcess = spawn(bin, args, {
-    env: { ...process.env, RUST_LOG: process.env.RUST_LOG ?? 'warn', NO_COLOR: '1' },
+    env,
     stdio: ['ignore', 'pipe', 'pipe'],
   })
   child.stdout!.on('data', (d) => (log += d))
@@ -152,9 +156,13 @@ export async function launch(): Promise<Browser> {
   })
 }
 
-export async function newPage(browser: Browser, opts: { dark?: boolean; width?: number; height?: number } = {}): Promise<{ ctx: BrowserContext; page: Page }> {
+export async function newPage(
+  browser: Browser,
+  opts: { dark?: boolean; width?: number; height?: number; mobile?: boolean } = {},
+): Promise<{ ctx: BrowserContext; page: Page }> {
   const ctx = await browser.newContext({
     viewport: { width: opts.width ?? 1440, height: opts.height ?? 900 },
+    ...(opts.mobile ? { isMobile: true, hasTouch: true, deviceScaleFactor: 2 } : {}),
     colorScheme: opts.dark ? 'dark' : 'light',
     timezoneId: 'Europe/Paris',
     locale: 'en-GB',

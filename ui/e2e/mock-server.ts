@@ -244,7 +244,7 @@ export function createMockServer(distDir: string) {
       if (p === '/api/integrations' && m === 'GET') return send(res, 200, integrations.filter((i) => !q.get('type') || i.type === q.get('type')).map(redact))
       if (p === '/api/integrations' && m === 'POST') {
         const b = await readBody(req)
-        const row = { id: randomUUID(), tenantId: 'default', type: b.type, name: b.name, config: b.config, status: 'active', enabled: true, managedBy: null, lastSync: null, registeredAt: new Date().toISOString() }
+        const row = { id: randomUUID(), tenantId: 'default', type: b.type, name: b.name, config: b.config, status: 'active', enabled: true, managedBy: null, lastSync: null, registeredAt: new Date().toISOString(), updatedAt: new Date().toISOString() }
         integrations.push(row)
         return send(res, 201, row)
       }
@@ -254,7 +254,12 @@ export function createMockServer(distDir: string) {
         const i = integrations.findIndex((x) => x.id === mm![1])
         if (i < 0) return err(res, 404, 'not_found', 'integration not found')
         if (m === 'DELETE') return (integrations.splice(i, 1), send(res, 204))
-        if (m === 'PUT') Object.assign(integrations[i], await readBody(req))
+        if (m === 'PUT') {
+          // Optimistic concurrency, as the real server: If-Match must name the current updatedAt.
+          const ifMatch = req.headers['if-match']
+          if (ifMatch && ifMatch !== integrations[i].updatedAt) return err(res, 409, 'conflict', 'the integration changed since it was read')
+          Object.assign(integrations[i], await readBody(req), { updatedAt: new Date(Math.max(Date.now(), Date.parse(String(integrations[i].updatedAt)) + 1)).toISOString() })
+        }
         return send(res, 200, redact(integrations[i]))
       }
       mm = /^\/api\/integrations\/([^/]+)\/sync$/.exec(p)

@@ -212,3 +212,56 @@ export function fillerEvents(n: number): Record<string, unknown>[] {
   }
   return out
 }
+
+export const SHA_STORY = 'c0ffee1234567890abcdef1234567890abcdef12'
+
+/**
+ * The on-call story: a PR → push → CI → image → deploy chain sharing refs,
+ * a config change, then an incident in production an hour later.
+ */
+export function oncallEvents(): Record<string, unknown>[] {
+  const image = 'ghcr.io/acme/checkout:3.8.0'
+  return [
+    {
+      title: 'Merged PR #77: Lower checkout DB pool size',
+      connector: 'gitlab', project: 'acme/checkout', timestamp: iso(3.0 * H), externalId: 'oc-pr-77', kind: 'change.merged', status: 'success', actor: 'carol',
+      refs: [{ type: 'pr', value: 'acme/checkout!77' }, { type: 'commit', value: SHA_STORY }],
+      data: { iid: 77, source_branch: 'pool-size', target_branch: 'main' },
+    },
+    {
+      title: 'Pushed 1 commit to main', connector: 'git', project: 'acme/checkout', timestamp: iso(2.95 * H), externalId: 'oc-push', kind: 'branch.pushed', actor: 'carol',
+      refs: [{ type: 'commit', value: SHA_STORY }, { type: 'branch', value: 'main' }], data: { branch: 'main', after: SHA_STORY, commits: 1 },
+    },
+    {
+      title: 'Pipeline #4411 passed', connector: 'gitlab', project: 'acme/checkout', timestamp: iso(2.8 * H), externalId: 'oc-ci', kind: 'pipelinerun.finished', status: 'success',
+      refs: [{ type: 'commit', value: SHA_STORY }], data: { pipeline: 4411, duration_s: 512 },
+    },
+    {
+      title: `Image ${image} pushed`, connector: 'gitlab', project: 'acme/checkout', timestamp: iso(2.75 * H), externalId: 'oc-image', kind: 'artifact.published', status: 'success',
+      refs: [{ type: 'commit', value: SHA_STORY }, { type: 'image', value: image }], data: { image },
+    },
+    {
+      title: 'Rolled out checkout 3.8.0 to production', connector: 'kubernetes', project: 'prod-eu-1/checkout', timestamp: iso(2.5 * H), externalId: 'oc-deploy', kind: 'service.deployed', status: 'success',
+      environment: 'production', service: 'checkout', refs: [{ type: 'image', value: image }],
+      data: { deployment: 'checkout', namespace: 'checkout', previous_image: 'ghcr.io/acme/checkout:3.7.2', image, replicas: 4 },
+    },
+    {
+      title: 'Config changed: checkout-db', connector: 'terraform', project: 'acme/infra', timestamp: iso(2.2 * H), externalId: 'oc-config', kind: 'config.changed', status: 'success',
+      environment: 'production', service: 'checkout',
+      url: 'javascript:alert(document.domain)',
+      data: { resource: 'aws_db_parameter_group.checkout', changes: { max_connections: { from: 400, to: 100 }, statement_timeout: { from: '30s', to: '5s' } } },
+    },
+    {
+      title: 'Incident: checkout 5xx rate above 5%', connector: 'pagerduty', project: 'checkout', timestamp: iso(1.5 * H), externalId: 'oc-incident', kind: 'incident.detected', status: 'failure',
+      environment: 'production', service: 'checkout', url: 'https://acme.pagerduty.com/incidents/P123',
+      data: { urgency: 'high', escalation_policy: 'checkout-oncall', event_id: 'a3f9c2e1-5b7d-4e8f-9a0b-1c2d3e4f5a6b-very-long-identifier-that-must-wrap-0123456789abcdef' },
+    },
+  ]
+}
+
+/** Events only older than the default 7-day range (the first-run case). */
+export function oldEvents(daysAgo = 10): Record<string, unknown>[] {
+  return [0, 1, 2].map((i) => ({
+    title: `Old push ${i}`, connector: 'git', project: 'acme/old', timestamp: iso(daysAgo * 24 * H + i * H), externalId: `old-${i}`, kind: 'branch.pushed', data: { branch: 'main' },
+  }))
+}

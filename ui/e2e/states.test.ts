@@ -81,7 +81,7 @@ test('auth on: the UI asks for a token, then works with it (Bearer on API and st
     await err.getByRole('link', { name: 'Enter an API token' }).click()
     await page.getByLabel('API token').fill(token)
     await page.getByRole('button', { name: 'Save' }).click()
-    await page.getByText('Saved for this browser.').waitFor()
+    await page.getByText('Saved for this tab.').waitFor()
     await page.getByRole('link', { name: 'Timeline' }).click()
     await page.getByTestId('welcome').waitFor()
     // the live stream is authorised too: an event posted now shows up

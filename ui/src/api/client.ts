@@ -1,20 +1,44 @@
-// Thin fetch wrapper: adds the optional API token / tenant from localStorage,
-// turns the server's `{error: {code, message, field}}` into an ApiError.
+// Thin fetch wrapper: adds the optional API token (sessionStorage) and tenant
+// (localStorage), turns the server's `{error: {code, message, field}}` into an ApiError.
 
 const TOKEN_KEY = 'painchain.token'
 const TENANT_KEY = 'painchain.tenant'
 
+// The API token lives in sessionStorage, not localStorage: it is gone when the
+// tab closes instead of sitting on disk indefinitely, and it is not shared
+// with every other tab and later session of this origin. (Any script running
+// in the page could still read it — the Content-Security-Policy in index.html
+// is what keeps foreign scripts out.) A token left in localStorage by an
+// older version is moved over once and deleted there.
+function migrateToken() {
+  try {
+    const old = localStorage.getItem(TOKEN_KEY)
+    if (old !== null) {
+      if (!sessionStorage.getItem(TOKEN_KEY) && old) sessionStorage.setItem(TOKEN_KEY, old)
+      localStorage.removeItem(TOKEN_KEY)
+    }
+  } catch {
+    /* storage unavailable */
+  }
+}
+migrateToken()
+
 export function getToken(): string {
   try {
-    return localStorage.getItem(TOKEN_KEY) ?? ''
+    return sessionStorage.getItem(TOKEN_KEY) ?? ''
   } catch {
     return ''
   }
 }
 
 export function setToken(token: string) {
-  if (token) localStorage.setItem(TOKEN_KEY, token)
-  else localStorage.removeItem(TOKEN_KEY)
+  try {
+    if (token) sessionStorage.setItem(TOKEN_KEY, token)
+    else sessionStorage.removeItem(TOKEN_KEY)
+    localStorage.removeItem(TOKEN_KEY)
+  } catch {
+    /* storage unavailable: the token lasts until reload */
+  }
 }
 
 export function getTenant(): string {
@@ -72,8 +96,9 @@ export async function request<T>(
   path: string,
   body?: unknown,
   signal?: AbortSignal,
+  extraHeaders?: Record<string, string>,
 ): Promise<ApiResponse<T>> {
-  const headers: Record<string, string> = { accept: 'application/json', ...authHeaders() }
+  const headers: Record<string, string> = { accept: 'application/json', ...authHeaders(), ...extraHeaders }
   if (body !== undefined) headers['content-type'] = 'application/json'
   let res: Response
   try {
@@ -114,7 +139,8 @@ export async function request<T>(
 export const api = {
   get: <T>(path: string, signal?: AbortSignal) => request<T>('GET', path, undefined, signal).then((r) => r.data),
   post: <T>(path: string, body?: unknown) => request<T>('POST', path, body ?? {}).then((r) => r.data),
-  put: <T>(path: string, body?: unknown) => request<T>('PUT', path, body).then((r) => r.data),
+  put: <T>(path: string, body?: unknown, headers?: Record<string, string>) =>
+    request<T>('PUT', path, body, undefined, headers).then((r) => r.data),
   del: (path: string) => request<unknown>('DELETE', path).then(() => undefined),
 }
 

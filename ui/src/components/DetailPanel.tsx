@@ -8,6 +8,10 @@ import { ConnectorMark, useConnector } from './connectors'
 import { JsonView, ScalarValue } from './JsonView'
 import { Icon, StatusBadge, TimeText, UserChip } from './ui'
 import { isSha } from '../lib/jsonRules'
+import { configDiff, isConfigChange } from '../lib/evidence'
+import { isHttpUrl } from '../lib/url'
+import { ConfigDiff } from './ConfigDiff'
+import { EvidenceChips } from './EventRow'
 
 export function DetailPanel({
   id,
@@ -15,12 +19,15 @@ export function DetailPanel({
   onClose,
   onRef,
   onFilter,
+  onChangesBefore,
 }: {
   id: string
   initial?: PainEvent
   onClose: () => void
   onRef: (ref: string) => void
   onFilter: (key: 'project' | 'connector' | 'environment' | 'kind' | 'tag', value: string) => void
+  /** "Changes before this": the window before the event, same environment. */
+  onChangesBefore?: (ev: PainEvent) => void
 }) {
   const { data: ev, error, isLoading } = useEvent(id, initial)
   const utc = useUtc()
@@ -56,7 +63,8 @@ export function DetailPanel({
   if (ev.actor) core.push(['Actor', <UserChip key="a" name={ev.actor} />])
   if (ev.environment) core.push(['Environment', <button key="e" className="chip" onClick={() => onFilter('environment', ev.environment!)}>{ev.environment}</button>])
   if (ev.service) core.push(['Service', <span key="sv">{ev.service}</span>])
-  if (ev.url) core.push(['URL', <ScalarValue key="u" k="url" value={ev.url} />])
+  // Only http(s) URLs become links (a `javascript:` url must stay text).
+  if (ev.url) core.push(['URL', isHttpUrl(ev.url) ? <ScalarValue key="u" k="url" value={ev.url} /> : <code key="u" data-testid="url-text">{ev.url}</code>])
   if (ev.tags?.length)
     core.push([
       'Tags',
@@ -79,7 +87,7 @@ export function DetailPanel({
           <span className="faint">·</span>
           <span>{ev.project}</span>
           <span style={{ flex: 1 }} />
-          {ev.url && (
+          {ev.url && isHttpUrl(ev.url) && (
             <a className="btn sm" href={ev.url} target="_blank" rel="noopener noreferrer">
               Open <Icon name="ext" size={12} />
             </a>
@@ -94,6 +102,23 @@ export function DetailPanel({
           {ev.actor && <UserChip name={ev.actor} />}
           <span className="faint small"><TimeText iso={ev.timestamp} /></span>
         </div>
+        <div className="chips evidence" style={{ marginTop: 6 }}>
+          <EvidenceChips ev={ev} />
+        </div>
+        {onChangesBefore && (
+          <div className="panel-actions">
+            <button
+              type="button"
+              className="btn sm"
+              data-testid="changes-before"
+              title={`Show the changes in the 2 hours before this event${ev.environment ? ` in ${ev.environment}` : ''}`}
+              onClick={() => onChangesBefore(ev)}
+            >
+              <Icon name="clock" size={12} /> Changes before this
+              <span className="faint">(2 h{ev.environment ? `, ${ev.environment}` : ''})</span>
+            </button>
+          </div>
+        )}
       </div>
       <div className="panel-body">
         <h3>Event</h3>
@@ -125,6 +150,12 @@ export function DetailPanel({
             </div>
           </>
         )}
+        {isConfigChange(ev) && configDiff(ev).length > 0 && (
+          <>
+            <h3>Changes</h3>
+            <ConfigDiff changes={configDiff(ev)} />
+          </>
+        )}
         <h3>
           Data
           <span className="faint" style={{ textTransform: 'none', letterSpacing: 0, fontWeight: 400 }}>
@@ -135,6 +166,7 @@ export function DetailPanel({
         {ev.data && Object.keys(ev.data).length > 0 ? (
           <JsonView
             data={ev.data}
+            collapseDepth={isConfigChange(ev) ? 4 : 1}
             pinned={pinned}
             onTogglePin={(k, on) => setFieldVisible(ev.connector, ev.kind, k, on)}
           />

@@ -2,8 +2,36 @@ import { memo } from 'react'
 import type { PainEvent } from '../api/types'
 import { getPath } from '../lib/fieldVisibility'
 import { humanizeKey, isFailureStatus, summarize } from '../lib/jsonRules'
+import { evidence, isProduction } from '../lib/evidence'
 import { ConnectorMark, useConnector } from './connectors'
-import { StatusBadge, TimeText, UserChip } from './ui'
+import { RowFieldsMenu } from './RowFieldsMenu'
+import { ClockTime, StatusBadge, UserChip } from './ui'
+
+/** Where, what and which commit — the row's evidence chips. */
+export function EvidenceChips({ ev }: { ev: PainEvent }) {
+  const e = evidence(ev)
+  return (
+    <>
+      {e.service && <span className="ev-chip svc" title="Service" data-testid="row-service">{e.service}</span>}
+      {e.environment && (
+        <span className={`env${isProduction(e.environment) ? ' prod' : ''}`} title="Environment" data-testid="row-env">{e.environment}</span>
+      )}
+      {e.version && (
+        <span className="ev-chip ver" title={e.version.from ? `Version ${e.version.from} → ${e.version.to}` : `Version ${e.version.to}`} data-testid="row-version">
+          {e.version.from && <>{e.version.from} <span className="arrow">→</span> </>}
+          {e.version.to}
+        </span>
+      )}
+      {e.changedKeys && e.changedKeys.length > 0 && (
+        <span className="ev-chip keys" title={`Changed: ${e.changedKeys.join(', ')}`} data-testid="row-keys">
+          {e.changedKeys.slice(0, 3).join(', ')}
+          {e.changedKeys.length > 3 ? ` +${e.changedKeys.length - 3}` : ''}
+        </span>
+      )}
+      {e.commit && <span className="ev-chip sha-chip" title={`Commit ${e.commit.full}`} data-testid="row-commit">{e.commit.short}</span>}
+    </>
+  )
+}
 
 export const EventRow = memo(function EventRow({
   ev,
@@ -14,6 +42,7 @@ export const EventRow = memo(function EventRow({
   fields,
   onOpen,
   index,
+  inStory,
 }: {
   ev: PainEvent
   top: number
@@ -23,12 +52,12 @@ export const EventRow = memo(function EventRow({
   fields: string[]
   onOpen: (id: string, index: number) => void
   index: number
+  inStory?: boolean
 }) {
   const meta = useConnector()(ev.connector)
-  const env = ev.environment
   return (
     <div
-      className={`row${focused ? ' focused' : ''}${isFailureStatus(ev.status) ? ' failure' : ''}`}
+      className={`row${focused ? ' focused' : ''}${isFailureStatus(ev.status) ? ' failure' : ''}${inStory ? ' in-story' : ''}`}
       style={{ transform: `translateY(${top}px)`, height }}
       role="option"
       aria-selected={selected}
@@ -47,11 +76,11 @@ export const EventRow = memo(function EventRow({
           {ev.kind && (
             <>
               <span className="sep">·</span>
-              <span>{ev.kind}</span>
+              <span className="kind">{ev.kind}</span>
             </>
           )}
+          <EvidenceChips ev={ev} />
           {ev.actor && <UserChip name={ev.actor} />}
-          {env && <span className={`env${/^prod/i.test(env) ? ' prod' : ''}`} title="Environment">{env}</span>}
           {fields.map((f) => {
             const v = getPath(ev.data, f)
             if (v === undefined) return null
@@ -64,9 +93,10 @@ export const EventRow = memo(function EventRow({
         </div>
       </div>
       <div className="right">
+        <RowFieldsMenu ev={ev} pinned={fields} />
         <StatusBadge status={ev.status} />
       </div>
-      <TimeText iso={ev.timestamp} />
+      <ClockTime iso={ev.timestamp} />
     </div>
   )
 })

@@ -15,7 +15,20 @@ export interface HistogramProps {
   from: number | null
   to: number
   onZoom: (fromMs: number, toMs: number) => void
+  /** Incident / failure anchors drawn as vertical markers across the chart. */
+  markers?: Marker[]
+  onMarker?: (id: string) => void
 }
+
+export interface Marker {
+  id: string
+  /** ms since epoch */
+  t: number
+  title: string
+  incident: boolean
+}
+
+const NO_MARKERS: Marker[] = []
 
 function cssVar(name: string, fallback: string): string {
   const v = getComputedStyle(document.documentElement).getPropertyValue(name).trim()
@@ -34,7 +47,7 @@ function useDark(): boolean {
   return dark
 }
 
-export const Histogram = memo(function Histogram({ buckets, interval, from, to, onZoom }: HistogramProps) {
+export const Histogram = memo(function Histogram({ buckets, interval, from, to, onZoom, markers = NO_MARKERS, onMarker }: HistogramProps) {
   const el = useRef<HTMLDivElement>(null)
   const plot = useRef<uPlot | null>(null)
   const connector = useConnector()
@@ -43,6 +56,9 @@ export const Histogram = memo(function Histogram({ buckets, interval, from, to, 
   const [tip, setTip] = useState<{ left: number; idx: number } | null>(null)
   const zoomRef = useRef(onZoom)
   zoomRef.current = onZoom
+  const markersRef = useRef(markers)
+  markersRef.current = markers
+  const [pos, setPos] = useState<{ top: number; height: number; xs: (number | null)[] } | null>(null)
 
   // Series order: biggest connectors at the bottom of the stack.
   const keys = useMemo(() => {
@@ -125,6 +141,22 @@ export const Histogram = memo(function Histogram({ buckets, interval, from, to, 
         }),
       ],
       hooks: {
+        // Marker positions follow the x scale (zoom, resize): recomputed on each draw.
+        draw: [
+          (u) => {
+            const left = u.over.offsetLeft
+            const w = u.over.clientWidth
+            const xs = markersRef.current.map((m) => {
+              const x = u.valToPos(m.t / 1000, 'x')
+              return Number.isFinite(x) && x >= 0 && x <= w ? left + x : null
+            })
+            setPos((p) =>
+              p && p.top === u.over.offsetTop && p.height === u.over.clientHeight && p.xs.join() === xs.join()
+                ? p
+                : { top: u.over.offsetTop, height: u.over.clientHeight, xs },
+            )
+          },
+        ],
         setSelect: [
           (u) => {
             const { left, width } = u.select
@@ -158,11 +190,26 @@ export const Histogram = memo(function Histogram({ buckets, interval, from, to, 
       u.destroy()
       if (plot.current === u) plot.current = null
     }
-  }, [data, keys, connector, from, to, interval, buckets, utc, dark])
+  }, [data, keys, connector, from, to, interval, buckets, utc, dark, markers])
 
   const tipBucket = tip ? buckets[tip.idx] : null
   return (
-    <div className="histo" ref={el} role="img" aria-label="Event count histogram, drag to zoom" data-testid="histogram">
+    <div className="histo" ref={el} role="group" aria-label="Event count histogram, drag to zoom" data-testid="histogram">
+      {pos &&
+        markers.map((m, i) =>
+          pos.xs[i] == null ? null : (
+            <button
+              key={m.id}
+              type="button"
+              className={`histo-marker${m.incident ? ' incident' : ''}`}
+              style={{ left: pos.xs[i]! - 5, top: pos.top, height: pos.height }}
+              title={`${m.incident ? 'Incident' : 'Failure'}: ${m.title} — ${absoluteTime(m.t, utc)}`}
+              aria-label={`${m.incident ? 'Incident' : 'Failure'}: ${m.title}`}
+              data-testid="incident-marker"
+              onClick={() => onMarker?.(m.id)}
+            />
+          ),
+        )}
       {tipBucket && tip && (
         <div
           className="histo-tip"

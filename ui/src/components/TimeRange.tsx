@@ -19,7 +19,9 @@ export function rangeLabel(f: Filters, utc: boolean): string {
     const b = f.end ? shortTime(f.end, utc, true) : 'now'
     return `${a} → ${b}${utc ? ' UTC' : ''}`
   }
-  return PRESET_LABEL[f.since] ?? `Last ${f.since}`
+  const m = /^(\d+)([mhdw])$/.exec(f.since)
+  const unit = m && { m: 'minute', h: 'hour', d: 'day', w: 'week' }[m[2]]
+  return PRESET_LABEL[f.since] ?? (m && unit ? `Last ${m[1]} ${unit}${m[1] === '1' ? '' : 's'}` : `Last ${f.since}`)
 }
 
 // The calendar (react-day-picker + date-fns) loads on first open.

@@ -1,6 +1,7 @@
 import { useEffect, useRef, useState, type ReactNode } from 'react'
 import { statusTone } from '../lib/jsonRules'
-import { absoluteTime, relativeTime, useUtc } from '../lib/time'
+import { absoluteTime, relativeTime, rowTime, useUtc } from '../lib/time'
+import { hashColor } from '../lib/colors'
 
 const PATHS: Record<string, ReactNode> = {
   search: <><circle cx="7" cy="7" r="4.5" /><path d="M10.5 10.5 14 14" /></>,
@@ -52,13 +53,8 @@ export function StatusBadge({ status }: { status?: string | null }) {
   )
 }
 
-/** A stable color for a name (connectors without a registered color, user avatars). */
-export function hashColor(name: string): string {
-  let h = 0
-  for (let i = 0; i < name.length; i++) h = (h * 31 + name.charCodeAt(i)) | 0
-  const hue = Math.abs(h) % 360
-  return `hsl(${hue} 55% 48%)`
-}
+/** A stable, never-red color for a name (red means failure). */
+export { hashColor } from '../lib/colors'
 
 export function UserChip({ name, avatar }: { name: string; avatar?: string | null }) {
   return (
@@ -218,5 +214,24 @@ export function ConfirmDialog({
     >
       {message}
     </Modal>
+  )
+}
+
+/**
+ * Absolute clock time for the list (`14:05`, `3 Jan 14:05`) in the chosen
+ * zone; the relative time and the full timestamp on hover.
+ */
+export function ClockTime({ iso }: { iso: string }) {
+  const utc = useUtc()
+  const [, tick] = useState(0)
+  useEffect(() => {
+    // Re-render at least every minute so "today" rolls over at midnight.
+    const t = setInterval(() => tick((n) => n + 1), 60_000)
+    return () => clearInterval(t)
+  }, [])
+  return (
+    <time dateTime={iso} title={`${relativeTime(iso)} · ${absoluteTime(iso, utc)}`} data-testid="row-time">
+      {rowTime(iso, utc)}
+    </time>
   )
 }

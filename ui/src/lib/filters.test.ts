@@ -120,3 +120,23 @@ describe('time window', () => {
     expect(isLive(emptyFilters(), now)).toBe(true)
   })
 })
+
+import { changesBefore } from './filters'
+describe('changes before an event', () => {
+  it('the 2 h before it (inclusive), same environment, other filters dropped, grouping kept', () => {
+    const f = { ...emptyFilters(), group: 'change' as const, connector: ['github'], q: 'x' }
+    const out = changesBefore(f, { timestamp: '2026-01-15T10:00:00Z', environment: 'production' })
+    expect(out.start).toBe('2026-01-15T08:00:00.000Z')
+    expect(out.end).toBe('2026-01-15T10:00:01.000Z')
+    expect(out.environment).toEqual(['production'])
+    expect(out.connector).toEqual([])
+    expect(out.q).toBe('')
+    expect(out.group).toBe('change')
+    expect(serializeFilters(out).toString()).toBe('startDate=2026-01-15T08%3A00%3A00.000Z&endDate=2026-01-15T10%3A00%3A01.000Z&environment=production&group=change')
+    expect(changesBefore(f, { timestamp: '2026-01-15T10:00:00Z' }).environment).toEqual([])
+  })
+  it('never sends since=all or a malformed since to the API', () => {
+    expect(apiParams({ ...emptyFilters(), since: 'all' }).toString()).toBe('')
+    expect(apiParams({ ...emptyFilters(), since: 'bogus' }).has('since')).toBe(false)
+  })
+})

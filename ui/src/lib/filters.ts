@@ -9,7 +9,8 @@ export const DEFAULT_SINCE = '7d'
 /** Statuses the "failures only" toggle selects. */
 export const FAILURE_STATUSES = ['failure', 'failed', 'error', 'errored', 'timed_out'] as const
 
-export type GroupBy = 'none' | 'project' | 'connector'
+/** `change`: events sharing refs (PR → push → CI → deploy) as one story row. */
+export type GroupBy = 'none' | 'project' | 'connector' | 'change'
 
 export interface Filters {
   /** Relative range (`15m`, `7d`...), `all` for no time bound; ignored when start/end are set. */
@@ -78,7 +79,7 @@ export function parseFilters(params: URLSearchParams): Filters {
   f.failures = params.get('failures') === '1' || params.get('failures') === 'true'
   f.q = params.get('q') ?? ''
   const g = params.get('group')
-  f.group = g === 'project' || g === 'connector' ? g : 'none'
+  f.group = g === 'project' || g === 'connector' || g === 'change' ? g : 'none'
   return f
 }
 
@@ -106,7 +107,9 @@ export function apiParams(f: Filters, opts: { withTime?: boolean } = {}): URLSea
     if (f.start || f.end) {
       if (f.start) p.set('startDate', new Date(f.start).toISOString())
       if (f.end) p.set('endDate', new Date(f.end).toISOString())
-    } else if (f.since !== 'all') {
+    } else if (f.since !== 'all' && sinceMs(f.since) != null) {
+      // `all` (and anything else that is no duration) means no time bound:
+      // the API only accepts durations, so the parameter is left out.
       p.set('since', f.since)
     }
   }
@@ -171,4 +174,21 @@ export function timeWindow(f: Filters, now = Date.now()): { from: number | null;
 export function isLive(f: Filters, now = Date.now()): boolean {
   if (!f.end) return true
   return Date.parse(f.end) >= now - 5000
+}
+
+/** The window before an event (default 2 h), keeping the grouping: "what changed before this?" */
+export function changesBefore(
+  f: Filters,
+  ev: { timestamp: string; environment?: string | null },
+  windowMs = 2 * 3600e3,
+): Filters {
+  const t = Date.parse(ev.timestamp)
+  return {
+    ...emptyFilters(),
+    group: f.group,
+    start: new Date(t - windowMs).toISOString(),
+    // Inclusive of the event itself, so it stays in the list as the anchor.
+    end: new Date(t + 1000).toISOString(),
+    environment: ev.environment ? [ev.environment] : [],
+  }
 }

@@ -68,3 +68,23 @@ describe('configSchema normalization', () => {
     expect(normalizeSchema('x')).toEqual([])
   })
 })
+
+import { integrationFields, chipHelp } from './schemaForm'
+describe('integration form fields', () => {
+  it('name is "Integration name" and first; required tags may be empty; list hints match chips', () => {
+    const f = integrationFields({
+      type: 'object',
+      required: ['path', 'tags'],
+      properties: {
+        tags: { type: 'array', items: { type: 'string' } },
+        path: { type: 'string' },
+        name: { type: 'string', title: 'Connection Name' },
+        repos: { type: 'array', items: { type: 'string' }, description: 'Repositories, comma separated' },
+      },
+    })
+    expect(f[0]).toMatchObject({ key: 'name', label: 'Integration name' })
+    expect(f.find((x) => x.key === 'tags')!.required).toBe(false)
+    expect(f.find((x) => x.key === 'repos')!.help).toBe('Repositories. Type a value and press Enter (or a comma) to add it.')
+    expect(chipHelp(undefined)).toMatch(/^Type a value/)
+  })
+})

@@ -235,3 +235,50 @@ export function toConfig(fields: FormField[], values: Record<string, unknown>): 
   }
   return out
 }
+
+const NAME_FIELD: FormField = { key: 'name', label: 'Integration name', type: 'text', required: true, placeholder: 'this repo' }
+const TAGS_FIELD: FormField = {
+  key: 'tags',
+  label: 'Tags',
+  type: 'string-list',
+  required: false,
+  help: 'Teams and the tag filter match these.',
+}
+export const CHIP_HINT = 'Type a value and press Enter (or a comma) to add it.'
+
+/** A list field is edited as chips: a schema hint written for a text box ("comma separated") would mislead. */
+export function chipHelp(help?: string): string {
+  const rest = (help ?? '')
+    .replace(/\(?\s*(comma[- ]separated( list)?|separated by commas|one per line)\s*\)?[.;]?/gi, '')
+    .replace(/^[\s,;.:-]+|[\s,;:-]+$/g, '')
+    .trim()
+  return rest ? `${rest}${/[.!?]$/.test(rest) ? '' : '.'} ${CHIP_HINT}` : CHIP_HINT
+}
+
+/**
+ * The fields of the integration form for a connector's schema: always a name
+ * (labelled "Integration name" whatever the schema calls it) and tags (the
+ * seed contract requires both), list hints that match the chip input, and a
+ * stable order — name, required, simple optional, lists, tags, nested groups.
+ */
+export function integrationFields(schema: unknown): FormField[] {
+  const out = normalizeSchema(schema).map((x) =>
+    x.key === 'name'
+      ? { ...x, label: 'Integration name' }
+      : x.key === 'tags'
+        ? // `tags` must be present but may be empty (`[]` is always sent): a
+          // schema marking it required must not block saving without tags.
+          { ...x, required: false, help: chipHelp(x.help) }
+        : x.type === 'string-list'
+          ? { ...x, help: chipHelp(x.help) }
+          : x,
+  )
+  if (!out.some((x) => x.key === 'tags')) out.push({ ...TAGS_FIELD, help: chipHelp(TAGS_FIELD.help) })
+  if (!out.some((x) => x.key === 'name')) out.unshift(NAME_FIELD)
+  const rank = (x: FormField) =>
+    x.key === 'name' ? 0 : x.key === 'tags' ? 4 : x.type === 'object' || x.type === 'object-list' || x.type === 'json' ? 5 : x.required ? 1 : x.type === 'string-list' ? 3 : 2
+  return out
+    .map((x, i) => [x, i] as const)
+    .sort((a, b) => rank(a[0]) - rank(b[0]) || a[1] - b[1])
+    .map(([x]) => x)
+}

@@ -89,3 +89,24 @@ export function localZoneName(): string {
     return 'local'
   }
 }
+
+function dayKey(d: Date, utc: boolean): string {
+  return utc ? d.toISOString().slice(0, 10) : `${d.getFullYear()}-${d.getMonth()}-${d.getDate()}`
+}
+
+/**
+ * The list's time column: `14:05` today, `3 Jan 14:05` another day this year,
+ * `3 Jan 2025 14:05` before — in the chosen zone, so an alert at 01:23 can be
+ * matched without opening rows.
+ */
+export function rowTime(iso: string, utc: boolean, now = Date.now()): string {
+  const d = new Date(iso)
+  if (Number.isNaN(d.getTime())) return iso
+  const zone = utc ? 'UTC' : undefined
+  const hm = new Intl.DateTimeFormat('en-GB', { hour: '2-digit', minute: '2-digit', hour12: false, timeZone: zone }).format(d)
+  const n = new Date(now)
+  if (dayKey(d, utc) === dayKey(n, utc)) return hm
+  const sameYear = (utc ? d.getUTCFullYear() === n.getUTCFullYear() : d.getFullYear() === n.getFullYear())
+  const date = new Intl.DateTimeFormat('en-GB', { day: 'numeric', month: 'short', year: sameYear ? undefined : 'numeric', timeZone: zone }).format(d)
+  return `${date} ${hm}`
+}

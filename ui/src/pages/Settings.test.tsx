@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it, vi } from 'vitest'
-import { render, screen, waitFor, within, fireEvent } from '@testing-library/react'
+import { cleanup, render, screen, waitFor, within, fireEvent } from '@testing-library/react'
 import { QueryClient, QueryClientProvider } from '@tanstack/react-query'
 import { MemoryRouter, Route, Routes } from 'react-router'
 import { SettingsPage, integrationHealth, typeLiveness } from './Settings'
@@ -94,6 +94,65 @@ describe('settings: integrations', () => {
     expect(post.body).toEqual({ type: 'git', name: 'this repo', config: { name: 'this repo', path: '/nope', branches: ['main'], tags: [] } })
     fireEvent.click(within(dialog).getByRole('button', { name: 'Create integration' }))
     await waitFor(() => expect(screen.queryByRole('dialog')).toBeNull())
+  })
+
+  it('a 409 conflict on save says someone else changed it and reloads the current version', async () => {
+    let current = { id: 'i1', type: 'git', name: 'repo', config: { name: 'repo', tags: [], path: '/a' }, updatedAt: '2026-01-01T00:00:00Z' }
+    let headers: Record<string, string> = {}
+    stubFetch((url, init) => {
+      const m = init?.method ?? 'GET'
+      if (url === '/api/integrations/types') return { status: 200, body: [gitType] }
+      if (url === '/api/integrations' && m === 'GET') return { status: 200, body: [current] }
+      if (url === '/api/integrations/i1' && m === 'GET') return { status: 200, body: current }
+      if (url === '/api/integrations/i1' && m === 'PUT') {
+        headers = init?.headers as Record<string, string>
+        if (headers['if-match'] !== current.updatedAt) return { status: 409, body: { error: { code: 'conflict', message: 'changed meanwhile' } } }
+        return { status: 200, body: current }
+      }
+      return { status: 404 }
+    })
+    renderAt('/settings/integrations')
+    const row = await screen.findByTestId('integration-row')
+    fireEvent.click(within(row).getByRole('button', { name: 'Edit repo' }))
+    const dialog = await screen.findByRole('dialog')
+    // meanwhile, someone else saves
+    current = { ...current, config: { ...current.config, path: '/b' }, updatedAt: '2026-01-02T00:00:00Z' }
+    fireEvent.click(within(dialog).getByRole('button', { name: 'Save' }))
+    const note = await within(dialog).findByTestId('conflict-note')
+    expect(note.textContent).toMatch(/changed by someone else/)
+    expect(headers['if-match']).toBe('2026-01-01T00:00:00Z')
+    fireEvent.click(within(dialog).getByTestId('conflict-reload'))
+    await waitFor(() => expect((within(dialog).getByLabelText(/Repository path/) as HTMLInputElement).value).toBe('/b'))
+    expect(within(dialog).queryByTestId('conflict-note')).toBeNull()
+    fireEvent.click(within(dialog).getByRole('button', { name: 'Save' }))
+    await waitFor(() => expect(screen.queryByRole('dialog')).toBeNull())
+    expect(headers['if-match']).toBe('2026-01-02T00:00:00Z')
+  })
+
+  it('the integration form labels the name "Integration name" and list hints match the chip input', async () => {
+    stubFetch((url) => {
+      if (url === '/api/integrations/types')
+        return { status: 200, body: [{ ...gitType, configSchema: { ...gitType.configSchema, properties: { ...gitType.configSchema.properties, name: { type: 'string', title: 'Connection Name' }, branches: { type: 'array', items: { type: 'string' }, description: 'Branches, comma separated' } } } }] }
+      if (url === '/api/integrations') return { status: 200, body: [] }
+      return { status: 404 }
+    })
+    renderAt('/settings/integrations?new=git')
+    const dialog = await screen.findByRole('dialog', { name: 'Add integration' })
+    expect(await within(dialog).findByLabelText(/Integration name/)).toBeTruthy()
+    expect(within(dialog).queryByText(/comma separated/)).toBeNull()
+    expect(within(dialog).getAllByText(/press Enter \(or a comma\) to add it/).length).toBeGreaterThan(0)
+  })
+
+  it('empty teams and tokens explain what they are for, with an example', async () => {
+    stubFetch((url) => (url === '/api/teams' || url === '/api/tokens' ? { status: 200, body: [] } : { status: 404 }))
+    renderAt('/settings/teams')
+    const teams = await screen.findByTestId('empty-teams')
+    expect(teams.textContent).toMatch(/payments/)
+    expect(teams.textContent).toMatch(/tag/)
+    cleanup()
+    renderAt('/settings/tokens')
+    const tokens = await screen.findByTestId('empty-tokens')
+    expect(tokens.textContent).toMatch(/Authorization: Bearer/)
   })
 
   it('endpoints the server lacks are reported, not crashed on', async () => {
