@@ -24,7 +24,9 @@ step() { printf '\n==> %s\n' "$*"; }
 
 if [ -f ui/package.json ]; then
   step "UI: install, build, unit tests"
-  (cd ui && npm ci --no-audit --no-fund --loglevel=error && npm run build && npm test)
+  # check:api: the UI's generated API types match docs/openapi.json (which
+  # the server's own openapi_contract test keeps equal to its handlers).
+  (cd ui && npm ci --no-audit --no-fund --loglevel=error && npm run check:api && npm run build && npm test)
 fi
 
 step "Rust: build"

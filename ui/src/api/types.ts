@@ -1,3 +1,5 @@
+import type { components } from './schema.gen'
+
 export interface Ref {
   type: string
   value: string
@@ -116,3 +118,30 @@ export interface ApiToken {
   lastUsedAt?: string | null
   token?: string
 }
+
+// ---- The contract: these hand-written shapes are checked against the types
+// generated from the server's OpenAPI document (src/api/schema.gen.ts, made by
+// `npm run gen:api` from docs/openapi.json). A field the UI reads that the
+// server renames or drops fails `tsc`, and `npm run check:api` fails when the
+// generated file is older than the document.
+type Schemas = components['schemas']
+/** `true` when every key of `Ui` is in `Server`. */
+type KeysIn<Ui, Server> = [Exclude<keyof Ui, keyof Server>] extends [never] ? true : false
+type Assert<T extends true> = T
+
+/** Investigation answers, straight from the contract. */
+export type Investigation = Schemas['Investigation']
+export type Suspect = Schemas['Suspect']
+export type Chain = Schemas['Chain']
+export type DeployContents = Schemas['DeployContents']
+
+export type ContractChecks = [
+  Assert<KeysIn<PainEvent, Schemas['Event']>>,
+  Assert<KeysIn<Ref, Schemas['Ref']>>,
+  Assert<KeysIn<Bucket, Schemas['Bucket']>>,
+  Assert<KeysIn<TimelineResponse, Schemas['Timeline']>>,
+  Assert<KeysIn<Team, Schemas['Team']>>,
+  Assert<KeysIn<Project, Schemas['Project']>>,
+  Assert<KeysIn<Omit<ApiToken, 'token'>, Schemas['TokenInfo']>>,
+  Assert<KeysIn<Pick<ApiToken, 'token'>, Schemas['CreatedToken']>>,
+]

@@ -35,6 +35,20 @@ pub fn parse_integration_batch(bytes: &[u8], sink: Sink<'_>) -> Result<Option<Va
         )
     })?;
     de.end().map_err(malformed)?;
+    // The items are checked as events; the cursor is stored as it came, so
+    // it must be storable on both backends too.
+    if let Some(at) = cursor.as_ref().and_then(painchain_core::nul_path) {
+        let field = if at == "body" {
+            "cursor".to_string()
+        } else {
+            format!("cursor.{at}")
+        };
+        return Err(ApiError::BadRequest {
+            code: "invalid_field",
+            message: format!("`{field}` must not contain NUL (\\u0000) characters"),
+            field: Some(field),
+        });
+    }
     Ok(cursor)
 }
 
