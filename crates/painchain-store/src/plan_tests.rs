@@ -68,6 +68,40 @@ fn filters() -> Vec<(&'static str, EventFilter)> {
                 ..d()
             },
         ),
+        // The investigation's lookups (painchain-investigate): a chain hop
+        // (refs under their match keys, in a time span), a service's
+        // deployment history, changes of an environment before an incident.
+        (
+            "chain hop",
+            EventFilter {
+                refs: vec![
+                    Ref::new("commit", "9f1c2ab"),
+                    Ref::new("image", "ghcr.io/acme/api:1.9.0"),
+                    Ref::new("image", "ghcr.io/acme/api@sha256:abc"),
+                ],
+                start: Some(now - Duration::days(30)),
+                end: Some(now),
+                ..d()
+            },
+        ),
+        (
+            "deploy history",
+            EventFilter {
+                kinds: vec!["service.deployed".into()],
+                environments: vec!["production".into()],
+                end: Some(now),
+                ..d()
+            },
+        ),
+        (
+            "environment window",
+            EventFilter {
+                environments: vec!["production".into()],
+                start: Some(now - Duration::hours(2)),
+                end: Some(now),
+                ..d()
+            },
+        ),
         (
             "mixed",
             EventFilter {
