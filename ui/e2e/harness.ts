@@ -40,7 +40,12 @@ export interface Server {
 export const MOCK = process.env.PAINCHAIN_E2E_MOCK === '1'
 export const BIN = process.env.PAINCHAIN_BIN || path.resolve(UI_DIR, '../target/debug/painchain')
 
-export async function startServer(opts: { auth?: boolean } = {}): Promise<Server> {
+// builtinConnectors: false starts the server without its in-process
+// connectors (PAINCHAIN_CONNECTORS=none), as when connector types come from
+// external (seed-era) connectors registering their own `github` type: the
+// built-in one would already own that id, and a re-registration that drops
+// one of its secret fields is refused.
+export async function startServer(opts: { auth?: boolean; builtinConnectors?: boolean } = {}): Promise<Server> {
   const port = await freePort()
   const url = `http://127.0.0.1:${port}`
   if (MOCK) {
@@ -58,6 +63,7 @@ export async function startServer(opts: { auth?: boolean } = {}): Promise<Server
   // PAINCHAIN_UI_DIR (dev only): the server reads the UI from this directory
   // (e.g. a fresh `npm run build`'s dist/) instead of the copy compiled in.
   if (process.env.PAINCHAIN_UI_DIR) env.PAINCHAIN_UI_DIR = path.resolve(process.env.PAINCHAIN_UI_DIR)
+  if (opts.builtinConnectors === false) env.PAINCHAIN_CONNECTORS = 'none'
   const child: ChildProcess = spawn(bin, args, {
     env,
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -2,7 +2,7 @@
 import { startServer, seed, launch, newPage, shot, api } from './harness.ts'
 import { realisticEvents, fillerEvents, GITHUB_TYPE, KUBE_TYPE } from './seed.ts'
 
-const server = await startServer()
+const server = await startServer({ builtinConnectors: false })
 try {
   await api(server, 'POST', '/api/integrations/types/register', GITHUB_TYPE)
   await api(server, 'POST', '/api/integrations/types/register', KUBE_TYPE)

@@ -248,7 +248,6 @@ export function oncallEvents(): Record<string, unknown>[] {
     {
       title: 'Config changed: checkout-db', connector: 'terraform', project: 'acme/infra', timestamp: iso(2.2 * H), externalId: 'oc-config', kind: 'config.changed', status: 'success',
       environment: 'production', service: 'checkout',
-      url: 'javascript:alert(document.domain)',
       data: { resource: 'aws_db_parameter_group.checkout', changes: { max_connections: { from: 400, to: 100 }, statement_timeout: { from: '30s', to: '5s' } } },
     },
     {

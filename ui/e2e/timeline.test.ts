@@ -31,7 +31,7 @@ async function pickFilter(testId: string, option: string) {
 }
 
 before(async () => {
-  server = await startServer()
+  server = await startServer({ builtinConnectors: false })
   for (const t of [GITHUB_TYPE, KUBE_TYPE]) {
     const r = await api(server, 'POST', '/api/integrations/types/register', t)
     assert.ok(r.status < 300, `register ${t.id}: ${r.status} ${JSON.stringify(r.json)}`)

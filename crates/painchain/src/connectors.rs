@@ -400,23 +400,32 @@ pub async fn start(
         .into_iter()
         .filter(|c| wanted.as_ref().is_none_or(|w| w.contains(&c.metadata().id)))
         .collect();
+    // The integrations the config file declares (applied below).
+    let declared_file = match (&config.integrations, config_file) {
+        (Some(_), Some(path)) => Some((path, load_declared(path, FileKind::Serve)?)),
+        (Some(_), None) => anyhow::bail!("`integrations` needs a config file"),
+        (None, _) => None,
+    };
     // Register the built-in types directly, so declared integrations of
-    // them are validated against their schema right now. Types not run
-    // in-process are only added when missing (re-registering marks a type
-    // live, and its standalone connector may not be running).
+    // them are validated against their schema right now. A type not run
+    // in-process is only added when missing and the file declares
+    // integrations of it: otherwise its own (standalone or seed-era)
+    // connector registers it, with the schema it wants.
     for c in builtin(&policies) {
         let reg: TypeRegistration = serde_json::from_value(serde_json::to_value(c.metadata())?)?;
         let in_process = connectors.iter().any(|x| x.metadata().id == reg.id);
-        if !in_process && store.get_connector_type(&reg.id).await?.is_some() {
+        let declared_here = declared_file
+            .as_ref()
+            .is_some_and(|(_, d)| d.iter().any(|i| i.integration_type == reg.id));
+        if !in_process && (!declared_here || store.get_connector_type(&reg.id).await?.is_some()) {
             continue;
         }
         painchain_server::api::integrations::types::upsert_type(&*store, &reg)
             .await
             .map_err(|e| anyhow::anyhow!("cannot register connector type `{}`: {e}", reg.id))?;
     }
-    if config.integrations.is_some() {
-        let path = config_file.context("`integrations` needs a config file")?;
-        let declared: Vec<declared::DeclaredIntegration> = load_declared(path, FileKind::Serve)?
+    if let Some((path, file)) = declared_file {
+        let declared: Vec<declared::DeclaredIntegration> = file
             .into_iter()
             .map(|d| declared::DeclaredIntegration {
                 name: d.name,
