@@ -171,7 +171,8 @@ impl ValidationError {
     }
 }
 
-const KNOWN_FIELDS: &[&str] = &[
+/// The top-level fields of an event; anything else is kept in `extra`.
+pub const KNOWN_FIELDS: &[&str] = &[
     "title",
     "connector",
     "project",

@@ -49,24 +49,6 @@ fn any_json() -> impl Strategy<Value = Value> {
     })
 }
 
-const FIELDS: &[&str] = &[
-    "title",
-    "connector",
-    "project",
-    "timestamp",
-    "externalId",
-    "integrationId",
-    "data",
-    "tags",
-    "kind",
-    "status",
-    "url",
-    "actor",
-    "environment",
-    "service",
-    "refs",
-];
-
 /// A mostly valid event with some fields replaced by anything.
 fn event_like() -> impl Strategy<Value = Value> {
     let base = json!({
@@ -77,7 +59,7 @@ fn event_like() -> impl Strategy<Value = Value> {
     prop::collection::vec(
         (
             prop_oneof![
-                prop::sample::select(FIELDS).prop_map(str::to_string),
+                prop::sample::select(painchain_core::event::KNOWN_FIELDS).prop_map(str::to_string),
                 tricky_string()
             ],
             any_json(),

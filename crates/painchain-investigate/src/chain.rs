@@ -224,29 +224,7 @@ impl Builder<'_> {
         start: DateTime<Utc>,
         end: DateTime<Utc>,
     ) -> Result<Vec<Event>> {
-        let mut keys: Vec<Ref> = Vec::new();
-        for r in refs {
-            for k in refs::match_keys(r) {
-                if !keys.contains(&k) {
-                    keys.push(k);
-                }
-            }
-        }
-        let filter = EventFilter {
-            refs: keys,
-            start: Some(start),
-            end: Some(end),
-            ..Default::default()
-        };
-        let page = Page {
-            limit: PER_LOOKUP,
-            ..Default::default()
-        };
-        Ok(self
-            .store
-            .list_events(self.tenant, &filter, &page)
-            .await?
-            .events)
+        events_sharing(self.store, self.tenant, refs, start, end, PER_LOOKUP).await
     }
 
     /// Adds the edge between `a` and `b` (oriented by time); returns `b` if
@@ -343,6 +321,37 @@ impl Builder<'_> {
         self.edge_keys = keys;
         Ok(())
     }
+}
+
+/// The events naming any of `refs` (under every key they match by) between
+/// `start` and `end`, newest first, at most `limit`.
+pub(crate) async fn events_sharing(
+    store: &dyn Store,
+    tenant: &str,
+    refs: &[&Ref],
+    start: DateTime<Utc>,
+    end: DateTime<Utc>,
+    limit: u32,
+) -> Result<Vec<Event>> {
+    let mut keys: Vec<Ref> = Vec::new();
+    for r in refs {
+        for k in refs::match_keys(r) {
+            if !keys.contains(&k) {
+                keys.push(k);
+            }
+        }
+    }
+    let filter = EventFilter {
+        refs: keys,
+        start: Some(start),
+        end: Some(end),
+        ..Default::default()
+    };
+    let page = Page {
+        limit,
+        ..Default::default()
+    };
+    Ok(store.list_events(tenant, &filter, &page).await?.events)
 }
 
 /// The ref of `b` that matches one of `a` with this linkage, if any (the

@@ -12,6 +12,7 @@ use serde::Serialize;
 use utoipa::ToSchema;
 
 use crate::{
+    chain::events_sharing,
     relation::{role, Role},
     Result,
 };
@@ -83,7 +84,8 @@ pub async fn deploy_contents(
             break;
         }
         // The push whose new head is `head`.
-        let pushes = by_ref(store, tenant, &head_ref, since, deploy.timestamp, 20).await?;
+        let pushes =
+            events_sharing(store, tenant, &[&head_ref], since, deploy.timestamp, 20).await?;
         let Some(push) = pushes.into_iter().find(|p| {
             p.kind.as_deref() == Some("branch.pushed")
                 && p.data
@@ -183,25 +185,4 @@ fn push_commits(push: &Event) -> Vec<Commit> {
             })
         })
         .collect()
-}
-
-async fn by_ref(
-    store: &dyn Store,
-    tenant: &str,
-    r: &Ref,
-    start: chrono::DateTime<chrono::Utc>,
-    end: chrono::DateTime<chrono::Utc>,
-    limit: u32,
-) -> Result<Vec<Event>> {
-    let filter = EventFilter {
-        refs: refs::match_keys(r),
-        start: Some(start),
-        end: Some(end),
-        ..Default::default()
-    };
-    let page = Page {
-        limit,
-        ..Default::default()
-    };
-    Ok(store.list_events(tenant, &filter, &page).await?.events)
 }
